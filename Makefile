@@ -1,0 +1,42 @@
+# Tandem: `make run` to start it, `make test` to test it. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python
+UV := $(PYTHON) -m uv
+# Use the interpreter pyenv provides (.python-version), never a downloaded one.
+export UV_PYTHON_DOWNLOADS := never
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+ARGS ?=
+
+.PHONY: install run test lint bench migrate seed clean
+
+install: $(VENV)/.synced portal/static/vendor/.done
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen
+	@touch $@
+
+portal/static/vendor/.done: portal/vendor.json $(VENV)/.synced
+	$(PY) -m portal.vendor
+	@touch $@
+
+run: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runall --port $(PORT)
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install
+	$(PY) bench/run.py $(ARGS)
+
+clean:
+	rm -rf var/ staticfiles/ portal/static/vendor/ .pytest_cache

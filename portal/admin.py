@@ -1,0 +1,46 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from . import services
+from .models import Notification, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "get_full_name", "email", "team", "is_lead", "region", "is_active"]
+    list_filter = ["team", "is_lead", "is_active", "is_staff"]
+    search_fields = ["username", "first_name", "last_name", "email", "region"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Tandem", {"fields": ("team", "is_lead", "region", "timezone", "notify_by_email")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("Tandem", {"fields": ("email", "team", "is_lead", "region", "timezone")}),
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "recipient",
+        "kind",
+        "created_at",
+        "read_at",
+        "email_status",
+        "email_attempts",
+    ]
+    list_filter = ["kind", "email_status"]
+    search_fields = ["title", "recipient__username", "dedupe_key"]
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["retry_delivery"]
+
+    def has_add_permission(self, request):
+        return False  # notifications come from events, through portal.services.notify
+
+    @admin.action(description="Retry failed email delivery")
+    def retry_delivery(self, request, queryset):
+        count = services.retry_failed_notifications(queryset)
+        self.message_user(request, f"{count} notification(s) queued again.", messages.SUCCESS)

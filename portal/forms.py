@@ -1,0 +1,62 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.forms.renderers import TemplatesSetting
+
+from .models import User
+
+
+class TandemFormRenderer(TemplatesSetting):
+    """Every form renders its fields through one template (label, widget, help, errors)."""
+
+    form_template_name = "components/form.html"
+    field_template_name = "components/field.html"
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    """Give widgets Bootstrap's classes, so templates stay free of per-field markup."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
+            widget, forms.CheckboxSelectMultiple
+        ):
+            css = "form-select"
+        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+            css = ""
+        else:
+            css = "form-control"
+        if css:
+            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+
+
+class StyledFormMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class Form(StyledFormMixin, forms.Form):
+    pass
+
+
+class ModelForm(StyledFormMixin, forms.ModelForm):
+    pass
+
+
+class LoginForm(StyledFormMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That username and password do not match. Check both and try again.",
+    }
+
+
+class PasswordChangeStyledForm(StyledFormMixin, PasswordChangeForm):
+    pass
+
+
+class PreferencesForm(ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "timezone", "notify_by_email"]
+        help_texts = {"timezone": "Dates and times in Tandem are shown in this timezone."}

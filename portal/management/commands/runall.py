@@ -1,0 +1,105 @@
+"""`make run`: the web server, a Celery worker and Celery beat, stopped together with Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from portal.demo import logins_text
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and beat in the foreground."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args, port, host, concurrency, **options):
+        python = sys.executable
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        commands = {
+            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                "tandem@%h",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
+        }
+        processes = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR)  # noqa: S603 (our own commands)
+            for name, cmd in commands.items()
+        }
+        url = f"http://{host}:{port}/"
+
+        def stop(*_):
+            for process in processes.values():
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+        signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+        try:
+            self._wait_until_up(url + "healthz", processes["web"])
+            broker = (
+                "Redis" if settings.REDIS_URL else f"embedded (filesystem, {settings.BROKER_DIR})"
+            )
+            database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\n  Tandem is running at {url}\n"
+                    f"  Database: {database} · Broker: {broker} · worker and beat running\n\n"
+                    f"{logins_text()}\n\n  Press Ctrl-C to stop.\n"
+                )
+            )
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(1)
+            dead = [name for name, process in processes.items() if process.poll() is not None]
+            self.stderr.write(f"{', '.join(dead)} stopped; stopping the rest.")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+
+    @staticmethod
+    def _wait_until_up(url: str, web: subprocess.Popen, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and web.poll() is None:
+            try:
+                urllib.request.urlopen(url, timeout=2)  # noqa: S310 (our own local server)
+                return
+            except urllib.error.HTTPError:
+                return  # it answered (503 means the broker check failed, shown on /healthz)
+            except OSError:
+                time.sleep(0.3)

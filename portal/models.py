@@ -1,0 +1,124 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+
+
+class Team(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    LEADERSHIP = "leadership", "Leadership"
+
+
+TIMEZONE_CHOICES = [
+    (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+]
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_team(self, team: str):
+        return self.active().filter(team=team)
+
+    def sales(self):
+        return self.in_team(Team.SALES)
+
+    def leads_of(self, team: str):
+        return self.in_team(team).filter(is_lead=True)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person at the company. Their team and lead flag decide their role (portal.permissions)."""
+
+    team = models.CharField(max_length=20, choices=Team.choices, default=Team.MARKETING)
+    is_lead = models.BooleanField("team lead", default=False)
+    region = models.CharField(
+        max_length=60, blank=True, help_text="Sales territory or segment, used for lead assignment."
+    )
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    notify_by_email = models.BooleanField(
+        "email me notifications",
+        default=True,
+        help_text="Off: notifications only appear in the Tandem inbox.",
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        indexes = [models.Index(fields=["team", "is_lead"])]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class EmailStatus(models.TextChoices):
+    NOT_WANTED = "not_wanted", "In-app only"
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """One thing a person should know about, written in the same transaction as its cause.
+
+    The row is the outbox: it exists in the inbox the moment the cause commits, and
+    email delivery (portal.tasks) works from `email_status`, so a lost broker message
+    only delays an email, and `dedupe_key` makes a repeated event notify once.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=50)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    email_status = models.CharField(
+        max_length=20, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key", "recipient"], name="notification_once_per_recipient"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+            # The sweeper only ever scans rows still waiting for email.
+            models.Index(
+                fields=["last_enqueued_at"],
+                condition=Q(email_status="pending"),
+                name="notification_email_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,33 @@
+// Tandem's small client-side layer. Loaded as a file: the CSP forbids inline script.
+(function () {
+  "use strict";
+
+  // <form data-confirm="Really cancel?">: ask before submitting a destructive action.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // <select data-autosubmit> submits its form on change (list filters).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+
+  // Success messages fade out on their own; errors stay until dismissed.
+  window.addEventListener("load", function () {
+    document.querySelectorAll(".messages .alert-success, .messages .alert-info").forEach(function (alert) {
+      window.setTimeout(function () {
+        if (window.bootstrap && document.body.contains(alert)) {
+          window.bootstrap.Alert.getOrCreateInstance(alert).close();
+        }
+      }, 6000);
+    });
+  });
+})();

@@ -1,0 +1,21 @@
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def with_invalid(bound_field):
+    """Render a form field's widget, marked invalid (Bootstrap + ARIA) when it has errors."""
+    if bound_field.errors:
+        css = bound_field.field.widget.attrs.get("class", "")
+        return bound_field.as_widget(
+            attrs={"class": f"{css} is-invalid".strip(), "aria-invalid": "true"}
+        )
+    return bound_field.as_widget()
+
+
+@register.inclusion_tag("components/time.html")
+def when(value, style="relative"):
+    """A <time> element: relative text ("3 hours ago"), exact local time on hover."""
+    return {"value": value, "style": style, "now": timezone.now()}

@@ -1,0 +1,71 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from . import api, views
+from .dashboard import views as dashboard_views
+
+router = SimpleRouter()
+router.register("notifications", api.NotificationViewSet, basename="notification")
+
+api_urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # A page people open in a browser: signed-out visitors go to the login page.
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    *router.urls,
+]
+
+
+def placeholder(namespace: str, section: str, blurb: str):
+    return include(
+        ([path("", dashboard_views.coming_soon(section, blurb), name="index")], namespace)
+    )
+
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    # Accounts
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    # Inbox
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.mark_all_notifications_read, name="inbox_read_all"),
+    path("inbox/<int:pk>/", views.open_notification, name="notification_open"),
+    path("inbox/<int:pk>/read/", views.mark_notification_read, name="notification_read"),
+    # Feature areas
+    path(
+        "campaigns/",
+        placeholder("campaigns", "Campaigns", "Plan campaigns with sales, review them and launch."),
+    ),
+    path(
+        "collateral/",
+        placeholder("collateral", "Collateral", "Current decks, one-pagers and battlecards."),
+    ),
+    path(
+        "personas/",
+        placeholder("personas", "Personas", "Buyer personas and the ICP, written together."),
+    ),
+    path("leads/", placeholder("leads", "Leads", "Lead hand-off, scoring and the follow-up SLA.")),
+    path(
+        "dashboard/",
+        placeholder("dashboard", "Dashboard", "The one funnel both teams are measured on."),
+    ),
+    # API and admin
+    path("api/", include((api_urlpatterns, "api"))),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"

@@ -1,0 +1,72 @@
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import ROLES, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_lockouts(settings, tmp_path):
+    """Each test starts with an empty cache (presence, throttles) and no login lockouts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def users(db):
+    """One user per role: marketer, marketing_lead, sales_rep, sales_lead, leadership."""
+    return {role: make_user(role) for role in ROLES}
+
+
+@pytest.fixture
+def marketer(users):
+    return users["marketer"]
+
+
+@pytest.fixture
+def marketing_lead(users):
+    return users["marketing_lead"]
+
+
+@pytest.fixture
+def sales_rep(users):
+    return users["sales_rep"]
+
+
+@pytest.fixture
+def sales_lead(users):
+    return users["sales_lead"]
+
+
+@pytest.fixture
+def leadership(users):
+    return users["leadership"]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def as_user():
+    """as_user(user) -> a Django test client signed in as that user (None: anonymous)."""
+    return client_for
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) -> a DRF test client authenticated as that user (None: anonymous)."""
+    return api_for

@@ -1,0 +1,186 @@
+"""Every URL the project routes, checked for every role.
+
+`test_every_route_has_an_expectation` walks the URL resolver and fails on any named
+route missing from MATRIX, so a new endpoint cannot ship without saying who may use it.
+Feature apps add their routes here as they land. Statuses: pages send anonymous
+visitors to login (302), the API answers 401; a role that may not act gets 403, and
+an object outside the user's scope is 404.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal import services
+from portal.models import Notification
+from tests.conftest import api_for, client_for
+from tests.factories import ROLES, make_user
+
+ANON = "anonymous"
+ALL_ROLES = [ANON, *ROLES]
+
+
+def statuses(anonymous: int, default: int, **per_role: int) -> dict[str, int]:
+    return {ANON: anonymous, **{role: per_role.get(role, default) for role in ROLES}}
+
+
+PAGE_FOR_EVERYONE = statuses(302, 200)
+API_FOR_EVERYONE = statuses(401, 200)
+
+
+@dataclass
+class World:
+    """Objects the checks point at, built once per test."""
+
+    users: dict
+    objects: dict = field(default_factory=dict)
+
+
+@dataclass
+class Check:
+    method: str
+    expect: dict[str, int]
+    kwargs: Callable[[World, object], dict] | None = None
+    data: Callable[[World, object], dict] | None = None
+    api: bool = False
+
+
+def own_notification(world: World, user) -> dict:
+    """A notification belonging to the requester (or to someone, for anonymous)."""
+    recipient = user or world.users["marketer"]
+    services.notify(
+        [recipient], kind="test", title="Hi", url="/", dedupe_key=f"matrix:{recipient.pk}"
+    )
+    return {
+        "pk": Notification.objects.get(recipient=recipient, dedupe_key=f"matrix:{recipient.pk}").pk
+    }
+
+
+def others_notification(world: World, user) -> dict:
+    stranger = world.objects.setdefault("stranger", make_user("sales_rep"))
+    services.notify([stranger], kind="test", title="Hi", dedupe_key="matrix:stranger")
+    return {"pk": Notification.objects.get(recipient=stranger, dedupe_key="matrix:stranger").pk}
+
+
+MATRIX: dict[str, list[Check]] = {
+    # Core pages
+    "home": [Check("get", PAGE_FOR_EVERYONE)],
+    "healthz": [Check("get", statuses(200, 200))],  # public by design: load balancers, no data
+    "login": [Check("get", statuses(200, 302))],  # signed-in people are sent home
+    "logout": [Check("post", statuses(302, 302))],
+    "account": [Check("get", PAGE_FOR_EVERYONE)],
+    "password_change": [Check("get", PAGE_FOR_EVERYONE)],
+    "inbox": [Check("get", PAGE_FOR_EVERYONE)],
+    "inbox_read_all": [Check("post", statuses(302, 302))],
+    "notification_open": [
+        Check("get", statuses(302, 302), kwargs=own_notification),
+        Check("get", statuses(302, 404), kwargs=others_notification),
+    ],
+    "notification_read": [
+        Check("post", statuses(302, 302), kwargs=own_notification),
+        Check("post", statuses(302, 404), kwargs=others_notification),
+    ],
+    # Placeholders until their issues land
+    "campaigns:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "collateral:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "personas:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
+    # API
+    "api:token": [
+        Check(
+            "post",
+            statuses(400, 400),
+            data=lambda w, u: {"username": "nobody", "password": "x"},
+            api=True,
+        )
+    ],
+    "api:me": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:schema": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:docs": [Check("get", PAGE_FOR_EVERYONE)],
+    "api:notification-list": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:notification-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=own_notification, api=True),
+        Check("get", statuses(401, 404), kwargs=others_notification, api=True),
+    ],
+    "api:notification-read": [
+        Check("post", API_FOR_EVERYONE, kwargs=own_notification, api=True),
+        Check("post", statuses(401, 404), kwargs=others_notification, api=True),
+    ],
+    "api:notification-read-all": [Check("post", API_FOR_EVERYONE, api=True)],
+}
+
+# Django's admin guards itself (staff only); checked through its index page.
+ADMIN_NAMESPACE = "admin"
+ADMIN_CHECK = Check("get", statuses(302, 302))
+
+
+def routed_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace: list[str]):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(
+                    pattern.url_patterns,
+                    namespace + ([pattern.namespace] if pattern.namespace else []),
+                )
+            elif isinstance(pattern, URLPattern):
+                if namespace[:1] == [ADMIN_NAMESPACE]:
+                    continue
+                name = ":".join([*namespace, pattern.name or f"<unnamed {pattern.pattern}>"])
+                names.add(name)
+
+    walk(get_resolver().url_patterns, [])
+    return names
+
+
+def test_every_route_has_an_expectation():
+    missing = sorted(routed_names() - set(MATRIX))
+    assert missing == [], f"routes with no permission expectations: {missing}"
+
+
+def test_every_expectation_is_routed():
+    assert sorted(set(MATRIX) - routed_names()) == []
+
+
+def test_every_expectation_covers_every_role():
+    for name, checks in MATRIX.items():
+        for check in checks:
+            assert set(check.expect) == set(ALL_ROLES), name
+
+
+CASES = [
+    (name, i, role)
+    for name, checks in MATRIX.items()
+    for i, _ in enumerate(checks)
+    for role in ALL_ROLES
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "index", "role"), CASES, ids=[f"{n}[{i}]-{r}" for n, i, r in CASES]
+)
+def test_route_answers_each_role_as_expected(name, index, role, users):
+    check = MATRIX[name][index]
+    user = users.get(role)
+    world = World(users=users)
+    url = reverse(name, kwargs=check.kwargs(world, user) if check.kwargs else None)
+    data = check.data(world, user) if check.data else {}
+    client = api_for(user) if check.api else client_for(user)
+    response = getattr(client, check.method)(
+        url, data, **({"format": "json"} if check.api and data else {})
+    )
+    assert response.status_code == check.expect[role], f"{check.method.upper()} {url} as {role}"
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(users):
+    url = reverse("admin:index")
+    for role in ALL_ROLES:
+        assert client_for(users.get(role)).get(url).status_code == ADMIN_CHECK.expect[role], role
+    staff = make_user("marketing_lead", is_staff=True, is_superuser=True)
+    assert client_for(staff).get(url).status_code == 200
