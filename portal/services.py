@@ -68,7 +68,7 @@ def notify(
             if user.pk not in already
         ]
         # ignore_conflicts: a concurrent notify() with the same key may have won the race.
-        Notification.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
         new_recipients = [row.recipient_id for row in rows]
         pending = list(
             Notification.objects.filter(

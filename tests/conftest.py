@@ -70,3 +70,10 @@ def as_user():
 def api_as():
     """api_as(user) -> a DRF test client authenticated as that user (None: anonymous)."""
     return api_for
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The SQLite test database is a file (so worker processes can share it); its folder must exist.
+    (settings.VAR_DIR / "test").mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,9 @@ class Command(BaseCommand):
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         commands = {
             "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            # Redis: the prefork pool. Embedded filesystem broker: threads, because Celery
+            # drives it without an event loop and billiard's shared task pipe can deadlock
+            # if a pool process dies; a lost worker is covered by the notification sweeper.
             "worker": [
                 python,
                 "-m",
@@ -37,6 +40,8 @@ class Command(BaseCommand):
                 "INFO",
                 "--concurrency",
                 str(concurrency),
+                "--pool",
+                "prefork" if settings.REDIS_URL else "threads",
                 "--hostname",
                 "tandem@%h",
             ],

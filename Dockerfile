@@ -1,0 +1,14 @@
+# Production image: the same uv lock file as development, collected static files.
+FROM python:3.12-slim
+ENV PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/app/.venv PATH="/app/.venv/bin:$PATH"
+WORKDIR /app
+RUN pip install --no-cache-dir uv
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --extra s3
+COPY . .
+RUN python -m portal.vendor \
+ && SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput
+RUN useradd --system tandem && mkdir -p /app/var && chown -R tandem /app/var
+USER tandem
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]
