@@ -16,14 +16,12 @@ def style_widgets(form: forms.BaseForm) -> None:
     """Give widgets Bootstrap's classes, so templates stay free of per-field markup."""
     for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
-            widget, forms.CheckboxSelectMultiple
+        if isinstance(
+            widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect
         ):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
             css = "form-select"
-        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-            css = ""
         else:
             css = "form-control"
         if css:

@@ -122,3 +122,40 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class WebhookDelivery(models.Model):
+    """An outgoing JSON POST (e.g. a Slack channel), written in the transaction of its cause.
+
+    Like Notification, the row is the outbox: a task posts it after commit with the
+    dedupe key as Idempotency-Key, retrying with backoff; the sweeper re-publishes rows a
+    broker lost.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    url = models.URLField(max_length=500)
+    payload = models.JSONField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(
+                fields=["last_enqueued_at"], condition=Q(status="pending"), name="webhook_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dedupe_key} -> {self.url}"

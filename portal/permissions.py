@@ -136,12 +136,15 @@ def rule_required(action: str):
 def rule_for_request(view, request) -> str:
     """The rule a DRF view applies to this request.
 
-    A view's `rules` maps a viewset action ("create", "launch") or "read"/"write" to a
-    rule name. Reads default to view_portal; a write without a rule is a configuration
-    error, so an endpoint can never accept writes by omission.
+    A view's `rules` maps "action.method" ("reviews.post"), a viewset action ("launch")
+    or "read"/"write" to a rule name, most specific first. Reads default to view_portal;
+    a write without a rule is a configuration error, so an endpoint can never accept
+    writes by omission.
     """
     rules: dict[str, str] = getattr(view, "rules", {})
     action = getattr(view, "action", None)
+    if action and f"{action}.{request.method.lower()}" in rules:
+        return rules[f"{action}.{request.method.lower()}"]
     if action and action in rules:
         return rules[action]
     if request.method in SAFE_METHODS:

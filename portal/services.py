@@ -1,7 +1,10 @@
 """Core writes: notifications (the outbox), their email delivery, and team members."""
 
+import json
 import logging
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -15,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import EmailStatus, Notification, Team, User
+from .models import EmailStatus, Notification, Team, User, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -151,33 +154,40 @@ def _email_for(notification: Notification) -> EmailMessage:
     )
 
 
-def sweep_undelivered_notifications(now: datetime | None = None) -> int:
-    """Publish again the emails still pending after NOTIFICATION_RESEND_AFTER.
+def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
+    """Publish again the emails and webhooks still pending after NOTIFICATION_RESEND_AFTER.
 
     A broker may lose a message (kombu's filesystem transport deletes it when read, so a
     killed worker loses it; Redis without persistence loses its queue on restart). After
     NOTIFICATION_MAX_ATTEMPTS rounds a row is marked failed for an admin to look at.
-    Returns how many were published again.
+    Returns how many of each were published again.
     """
     now = now or timezone.now()
     cache.set(WORKER_HEARTBEAT_KEY, now.isoformat(), timeout=None)
-    due = Notification.objects.filter(
-        email_status=EmailStatus.PENDING,
-        last_enqueued_at__lt=now - settings.NOTIFICATION_RESEND_AFTER,
+    cutoff = now - settings.NOTIFICATION_RESEND_AFTER
+    limit = settings.NOTIFICATION_MAX_ATTEMPTS
+    emails = Notification.objects.filter(
+        email_status=EmailStatus.PENDING, last_enqueued_at__lt=cutoff
+    )
+    hooks = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, last_enqueued_at__lt=cutoff
     )
     with transaction.atomic():
-        due.filter(email_attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
-            email_status=EmailStatus.FAILED
+        emails.filter(email_attempts__gte=limit).update(email_status=EmailStatus.FAILED)
+        hooks.filter(attempts__gte=limit).update(status=WebhookDelivery.Status.FAILED)
+        email_ids = list(emails.order_by("id").values_list("id", flat=True)[:10_000])
+        hook_ids = list(hooks.order_by("id").values_list("id", flat=True)[:1_000])
+        Notification.objects.filter(id__in=email_ids).update(
+            last_enqueued_at=now, email_attempts=F("email_attempts") + 1
         )
-        ids = list(due.order_by("id").values_list("id", flat=True)[:10_000])
-        if ids:
-            Notification.objects.filter(id__in=ids).update(
-                last_enqueued_at=now, email_attempts=F("email_attempts") + 1
-            )
-            transaction.on_commit(lambda: publish_email_delivery(ids))
-    if ids:
-        logger.info("re-published %d undelivered notification emails", len(ids))
-    return len(ids)
+        WebhookDelivery.objects.filter(id__in=hook_ids).update(last_enqueued_at=now)
+        if email_ids:
+            transaction.on_commit(lambda: publish_email_delivery(email_ids))
+        if hook_ids:
+            transaction.on_commit(lambda: publish_webhooks(hook_ids))
+    if email_ids or hook_ids:
+        logger.info("re-published %d emails and %d webhooks", len(email_ids), len(hook_ids))
+    return {"emails": len(email_ids), "webhooks": len(hook_ids)}
 
 
 def retry_failed_notifications(notifications) -> int:
@@ -204,6 +214,93 @@ def mark_all_read(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- Webhooks -------------------------------------------------------------------------
+def post_webhook(url: str, payload: dict, *, dedupe_key: str) -> WebhookDelivery | None:
+    """Record a JSON POST to `url` in the caller's transaction; it is sent after commit.
+
+    The same dedupe_key is posted once, however often this is called.
+    """
+    if not url:
+        return None
+    delivery, created = WebhookDelivery.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={"url": url, "payload": payload, "last_enqueued_at": timezone.now()},
+    )
+    if created:
+        transaction.on_commit(lambda: publish_webhooks([delivery.pk]))
+    return delivery
+
+
+def publish_webhooks(delivery_ids: list[int]) -> None:
+    from .celery import enqueue
+    from .tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        enqueue(deliver_webhook, delivery_id)
+
+
+class WebhookError(Exception):
+    pass
+
+
+def deliver_webhook(delivery_id: int) -> bool:
+    """POST one pending webhook. Returns True if this call delivered it; raises to be retried.
+
+    The receiver gets the dedupe key as Idempotency-Key, so a retry after a lost response
+    can be recognised. The row is locked while posting, so two workers never both post.
+    A failed attempt is recorded (attempts, error) before the error is raised.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return False
+        delivery.attempts += 1
+        try:
+            delivery.response_status = _post_json(
+                delivery.url, delivery.payload, delivery.dedupe_key
+            )
+        except (OSError, WebhookError) as error:
+            delivery.response_status = getattr(error, "code", None)
+            delivery.last_error = f"{type(error).__name__}: {error}"[:1000]
+            delivery.save(update_fields=["attempts", "response_status", "last_error"])
+        else:
+            delivery.status = WebhookDelivery.Status.SENT
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(
+                update_fields=[
+                    "attempts",
+                    "status",
+                    "delivered_at",
+                    "response_status",
+                    "last_error",
+                ]
+            )
+            return True
+    raise WebhookError(delivery.last_error)
+
+
+def _post_json(url: str, payload: dict, idempotency_key: str) -> int:
+    if not url.startswith(("https://", "http://")):
+        raise WebhookError("only http(s) URLs are posted to")
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Idempotency-Key": idempotency_key,
+            "User-Agent": "Tandem-Webhook/1",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status
 
 
 # --- Members --------------------------------------------------------------------------

@@ -198,8 +198,9 @@ CELERY_TIMEZONE = "UTC"
 # nothing is scheduled as a long countdown/ETA (Redis would redeliver those and run
 # them twice once they outlive the visibility timeout).
 CELERY_BEAT_SCHEDULE = {
-    "sweep-undelivered-notifications": {
-        "task": "portal.tasks.sweep_undelivered_notifications",
+    "launch-due-campaigns": {"task": "campaigns.tasks.launch_due_campaigns", "schedule": 60.0},
+    "sweep-outbox": {
+        "task": "portal.tasks.sweep_outbox",
         "schedule": 60.0,
     },
 }
@@ -209,6 +210,9 @@ NOTIFICATION_RESEND_AFTER = timedelta(seconds=env_int("NOTIFICATION_RESEND_AFTER
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 # Tests set this to widen the window in which a worker can be killed mid-delivery.
 NOTIFICATION_TEST_DELAY_SECONDS = float(env("NOTIFICATION_TEST_DELAY_SECONDS", "0"))
+
+# Optional Slack-compatible incoming webhook told about every campaign launch.
+LAUNCH_WEBHOOK_URL = env("LAUNCH_WEBHOOK_URL")
 
 # --- Email (Django 6.1 MAILERS) -------------------------------------------------------
 EMAIL_BACKENDS = {
@@ -363,6 +367,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per shared choice set (status appears in several fields).
+    "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus"},
 }
 
 # --- I18N / time ----------------------------------------------------------------------

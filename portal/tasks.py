@@ -22,6 +22,15 @@ def deliver_notification_emails(self, notification_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6)
+def deliver_webhook(self, delivery_id: int) -> bool:
+    """POST one webhook; on failure retry with exponential backoff (then the sweeper)."""
+    try:
+        return services.deliver_webhook(delivery_id)
+    except services.WebhookError as error:
+        raise self.retry(countdown=min(600, 10 * 2**self.request.retries), exc=error) from error
+
+
 @shared_task(acks_late=True)
-def sweep_undelivered_notifications() -> int:
-    return services.sweep_undelivered_notifications()
+def sweep_outbox() -> dict[str, int]:
+    return services.sweep_outbox()

@@ -5,11 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from campaigns import api as campaigns_api
+
 from . import api, views
 from .dashboard import views as dashboard_views
 
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
+router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 
 api_urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
@@ -45,10 +48,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.open_notification, name="notification_open"),
     path("inbox/<int:pk>/read/", views.mark_notification_read, name="notification_read"),
     # Feature areas
-    path(
-        "campaigns/",
-        placeholder("campaigns", "Campaigns", "Plan campaigns with sales, review them and launch."),
-    ),
+    path("campaigns/", include("campaigns.urls")),
     path(
         "collateral/",
         placeholder("collateral", "Collateral", "Current decks, one-pagers and battlecards."),

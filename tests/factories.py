@@ -39,3 +39,36 @@ def make_user(role: str = "marketer", username: str | None = None, **extra) -> U
 def _password_hash() -> str:
     # Hashing is deliberately slow; hash the shared test password once per run.
     return make_password(PASSWORD)
+
+
+def make_campaign(owner=None, status: str = "draft", **fields):
+    """A campaign already in `status` (written directly: the transitions are what tests exercise)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from campaigns.models import Campaign
+
+    n = next(_counter)
+    defaults = {
+        "name": f"Campaign {n}",
+        "objective": "Book demos with operations leaders.",
+        "brief": "Webinar series with a customer story.",
+        "channels": ["webinar", "email"],
+    }
+    if status == "scheduled":
+        defaults["launch_at"] = timezone.now() + timedelta(days=2)
+    if status in {"live", "completed"}:
+        defaults["launched_at"] = timezone.now() - timedelta(days=1)
+    return Campaign.objects.create(
+        owner=owner or make_user("marketer"), status=status, **{**defaults, **fields}
+    )
+
+
+def make_persona(owner=None, **fields):
+    from personas.models import Persona
+
+    n = next(_counter)
+    return Persona.objects.create(
+        owner=owner or make_user("marketer"), **{"name": f"Persona {n}", **fields}
+    )

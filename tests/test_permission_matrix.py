@@ -28,6 +28,11 @@ def statuses(anonymous: int, default: int, **per_role: int) -> dict[str, int]:
 
 PAGE_FOR_EVERYONE = statuses(302, 200)
 API_FOR_EVERYONE = statuses(401, 200)
+MARKETING_PAGE = statuses(302, 403, marketer=200, marketing_lead=200)
+MARKETING_REDIRECT = statuses(302, 403, marketer=302, marketing_lead=302)
+SALES_LEAD_REDIRECT = statuses(302, 403, sales_lead=302)
+MARKETING_API = statuses(401, 403, marketer=200, marketing_lead=200)
+MARKETING_API_CREATE = statuses(401, 403, marketer=201, marketing_lead=201)
 
 
 @dataclass
@@ -64,6 +69,19 @@ def others_notification(world: World, user) -> dict:
     return {"pk": Notification.objects.get(recipient=stranger, dedupe_key="matrix:stranger").pk}
 
 
+def campaign_in(status: str):
+    def kwargs(world: World, user) -> dict:
+        from tests.factories import make_campaign
+
+        return {"pk": make_campaign(owner=world.users["marketer"], status=status).pk}
+
+    return kwargs
+
+
+def missing(world: World, user) -> dict:
+    return {"pk": 999_999}
+
+
 MATRIX: dict[str, list[Check]] = {
     # Core pages
     "home": [Check("get", PAGE_FOR_EVERYONE)],
@@ -82,8 +100,45 @@ MATRIX: dict[str, list[Check]] = {
         Check("post", statuses(302, 302), kwargs=own_notification),
         Check("post", statuses(302, 404), kwargs=others_notification),
     ],
-    # Placeholders until their issues land
+    # Campaigns: marketing plans, sales leads review, both teams comment, leadership reads
     "campaigns:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "campaigns:calendar": [Check("get", PAGE_FOR_EVERYONE)],
+    "campaigns:create": [Check("get", MARKETING_PAGE)],
+    "campaigns:detail": [
+        Check("get", PAGE_FOR_EVERYONE, kwargs=campaign_in("draft")),
+        Check("get", statuses(302, 404), kwargs=missing),
+    ],
+    "campaigns:edit": [Check("get", MARKETING_PAGE, kwargs=campaign_in("draft"))],
+    "campaigns:delete": [Check("post", MARKETING_REDIRECT, kwargs=campaign_in("draft"))],
+    "campaigns:submit": [Check("post", MARKETING_REDIRECT, kwargs=campaign_in("draft"))],
+    "campaigns:review": [
+        Check(
+            "post",
+            SALES_LEAD_REDIRECT,
+            kwargs=campaign_in("in_review"),
+            data=lambda w, u: {"decision": "approve"},
+        )
+    ],
+    "campaigns:schedule": [
+        Check(
+            "post",
+            MARKETING_REDIRECT,
+            kwargs=campaign_in("approved"),
+            data=lambda w, u: {"launch_at": "2099-01-01T10:00"},
+        )
+    ],
+    "campaigns:launch": [Check("post", MARKETING_REDIRECT, kwargs=campaign_in("approved"))],
+    "campaigns:complete": [Check("post", MARKETING_REDIRECT, kwargs=campaign_in("live"))],
+    "campaigns:cancel": [Check("post", MARKETING_REDIRECT, kwargs=campaign_in("approved"))],
+    "campaigns:comment": [
+        Check(
+            "post",
+            statuses(302, 302, leadership=403),
+            kwargs=campaign_in("draft"),
+            data=lambda w, u: {"body": "Hi"},
+        )
+    ],
+    # Placeholders until their issues land
     "collateral:index": [Check("get", PAGE_FOR_EVERYONE)],
     "personas:index": [Check("get", PAGE_FOR_EVERYONE)],
     "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
@@ -110,6 +165,63 @@ MATRIX: dict[str, list[Check]] = {
         Check("post", statuses(401, 404), kwargs=others_notification, api=True),
     ],
     "api:notification-read-all": [Check("post", API_FOR_EVERYONE, api=True)],
+    "api:campaign-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check("post", MARKETING_API_CREATE, data=lambda w, u: {"name": "New"}, api=True),
+    ],
+    "api:campaign-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=campaign_in("draft"), api=True),
+        Check("get", statuses(401, 404), kwargs=missing, api=True),
+        Check(
+            "patch",
+            MARKETING_API,
+            kwargs=campaign_in("draft"),
+            data=lambda w, u: {"name": "Renamed"},
+            api=True,
+        ),
+        Check(
+            "delete",
+            statuses(401, 403, marketer=204, marketing_lead=204),
+            kwargs=campaign_in("draft"),
+            api=True,
+        ),
+    ],
+    "api:campaign-submit": [Check("post", MARKETING_API, kwargs=campaign_in("draft"), api=True)],
+    "api:campaign-schedule": [
+        Check(
+            "post",
+            MARKETING_API,
+            kwargs=campaign_in("approved"),
+            data=lambda w, u: {"launch_at": "2099-01-01T10:00:00Z"},
+            api=True,
+        )
+    ],
+    "api:campaign-launch": [Check("post", MARKETING_API, kwargs=campaign_in("approved"), api=True)],
+    "api:campaign-complete": [Check("post", MARKETING_API, kwargs=campaign_in("live"), api=True)],
+    "api:campaign-cancel": [Check("post", MARKETING_API, kwargs=campaign_in("approved"), api=True)],
+    "api:campaign-reviews": [
+        Check("get", API_FOR_EVERYONE, kwargs=campaign_in("in_review"), api=True),
+        Check(
+            "post",
+            statuses(401, 403, sales_lead=201),
+            kwargs=campaign_in("in_review"),
+            data=lambda w, u: {"decision": "approve"},
+            api=True,
+        ),
+    ],
+    "api:campaign-comments": [
+        Check("get", API_FOR_EVERYONE, kwargs=campaign_in("draft"), api=True),
+        Check(
+            "post",
+            statuses(401, 201, leadership=403),
+            kwargs=campaign_in("draft"),
+            data=lambda w, u: {"body": "Hi"},
+            api=True,
+        ),
+    ],
+    "api:campaign-transitions": [
+        Check("get", API_FOR_EVERYONE, kwargs=campaign_in("live"), api=True)
+    ],
 }
 
 # Django's admin guards itself (staff only); checked through its index page.

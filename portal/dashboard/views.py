@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from campaigns import home as campaign_home
 from portal import selectors
 from portal.permissions import rule_required
 
@@ -7,7 +8,8 @@ from portal.permissions import rule_required
 @rule_required("view_portal")
 def home(request):
     recent = list(selectors.inbox_for(request.user, unread_only=True)[:5])
-    return render(request, "portal/home.html", {"recent_notifications": recent})
+    panels = campaign_home.panels_for(request.user)
+    return render(request, "portal/home.html", {"recent_notifications": recent, "panels": panels})
 
 
 def coming_soon(section: str, blurb: str):

@@ -19,3 +19,9 @@ def with_invalid(bound_field):
 def when(value, style="relative"):
     """A <time> element: relative text ("3 hours ago"), exact local time on hover."""
     return {"value": value, "style": style, "now": timezone.now()}
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ counts|get_item:status }}: dictionary lookup with a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

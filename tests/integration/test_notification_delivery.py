@@ -35,7 +35,7 @@ def all_sent(count: int):
 
 def sweep_as_beat_would_later():
     """The periodic sweeper, run as if the resend window had passed."""
-    return services.sweep_undelivered_notifications(
+    return services.sweep_outbox(
         now=timezone.now() + settings.NOTIFICATION_RESEND_AFTER + timedelta(seconds=5)
     )
 

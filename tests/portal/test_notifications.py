@@ -137,20 +137,20 @@ def test_sweeper_republishes_only_emails_pending_too_long(
     later = timezone.now() + settings.NOTIFICATION_RESEND_AFTER + timedelta(seconds=1)
     Notification.objects.filter(recipient=fresh).update(last_enqueued_at=later)
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.sweep_undelivered_notifications(now=later) == 1
+        assert services.sweep_outbox(now=later) == {"emails": 1, "webhooks": 0}
     assert len(callbacks) == 1
     swept = Notification.objects.get(recipient=old)
     assert swept.email_attempts == 1
     assert swept.last_enqueued_at == later
     # Just swept: not due again until another resend window has passed.
-    assert services.sweep_undelivered_notifications(now=later) == 0
+    assert services.sweep_outbox(now=later)["emails"] == 0
 
 
 def test_sweeper_gives_up_after_the_last_attempt(settings):
     notify_launch([make_user("sales_rep")])
     Notification.objects.update(email_attempts=settings.NOTIFICATION_MAX_ATTEMPTS)
     later = timezone.now() + settings.NOTIFICATION_RESEND_AFTER * 2
-    assert services.sweep_undelivered_notifications(now=later) == 0
+    assert services.sweep_outbox(now=later)["emails"] == 0
     assert Notification.objects.get().email_status == EmailStatus.FAILED
 
 

@@ -159,6 +159,6 @@ def test_celery_defaults_are_safe_for_at_least_once_delivery():
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
     assert settings.CELERY_TASK_TIME_LIMIT > settings.CELERY_TASK_SOFT_TIME_LIMIT > 0
-    sweeper = settings.CELERY_BEAT_SCHEDULE["sweep-undelivered-notifications"]
-    assert sweeper["task"] == "portal.tasks.sweep_undelivered_notifications"
+    sweeper = settings.CELERY_BEAT_SCHEDULE["sweep-outbox"]
+    assert sweeper["task"] == "portal.tasks.sweep_outbox"
     assert sweeper["schedule"] <= 60

@@ -1,0 +1,132 @@
+from django import forms
+from django.utils import timezone
+
+from personas.models import Persona
+from portal.forms import Form, ModelForm
+from portal.models import Team, User
+
+from .models import Campaign, CampaignStatus, Channel, ReviewDecision
+from .services import CONTENT_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if value and not isinstance(value, str):
+            value = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class CampaignForm(ModelForm):
+    channels = forms.MultipleChoiceField(
+        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    personas = forms.ModelMultipleChoiceField(
+        queryset=Persona.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Who this campaign speaks to.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "objective", "brief", "channels", "personas", "starts_on", "ends_on", "launch_at",
+            "budget", "target_leads", "target_mqls", "target_pipeline",
+        ]  # fmt: skip
+        widgets = {
+            "objective": forms.Textarea(attrs={"rows": 2}),
+            "brief": forms.Textarea(attrs={"rows": 8}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "launch_at": DateTimeInput(),
+        }
+        labels = {
+            "launch_at": "Planned launch",
+            "target_pipeline": "Target pipeline",
+            "budget": "Budget",
+        }
+        help_texts = {
+            "launch_at": "In your timezone. You schedule the actual launch after sales approves.",
+            "budget": "In your company currency.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("budget", "target_pipeline", "target_leads", "target_mqls"):
+            self.fields[name].widget.attrs["min"] = "0"
+        campaign = self.instance
+        if campaign.pk and campaign.status != CampaignStatus.DRAFT:
+            # Sales reviewed these; they change only in draft (campaigns.services).
+            for name in CONTENT_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Frozen: sales reviewed the campaign as it is."
+            if campaign.status == CampaignStatus.SCHEDULED:
+                self.fields["launch_at"].disabled = True
+                self.fields[
+                    "launch_at"
+                ].help_text = "Use Schedule on the campaign page to move the launch."
+
+    def service_fields(self) -> dict:
+        """The changed values to hand to the service (disabled fields are left out)."""
+        return {
+            name: self.cleaned_data[name] for name in self.fields if not self.fields[name].disabled
+        }
+
+
+class CampaignFilterForm(Form):
+    """List filters, shared by the page and the API so both read them the same way."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *CampaignStatus.choices], required=False
+    )
+    owner = forms.CharField(required=False)
+    q = forms.CharField(required=False, max_length=100, label="Search")
+
+    def clean_owner(self):
+        value = self.cleaned_data["owner"].strip()
+        if not value:
+            return None
+        if value == "me":
+            return self.user
+        if not value.isdigit() or not User.objects.filter(pk=value).exists():
+            raise forms.ValidationError("Unknown owner.")
+        return User.objects.get(pk=value)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.owner_choices = User.objects.in_team(Team.MARKETING).order_by(
+            "first_name", "last_name"
+        )
+
+
+class ReviewForm(Form):
+    decision = forms.ChoiceField(choices=ReviewDecision.choices)
+    comment = forms.CharField(
+        label="Note to marketing", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        help_text="Required when you request changes: say what your reps need.",
+    )  # fmt: skip
+
+
+class ScheduleForm(Form):
+    launch_at = forms.DateTimeField(
+        label="Go live at", widget=DateTimeInput(), help_text="In your timezone."
+    )
+
+
+class CancelForm(Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why?")
+
+
+class CommentForm(Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=5000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "Ask, suggest or share what customers say…"}
+        ),
+    )

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def launch_due_campaigns() -> list[int]:
+    """Every minute (beat): launch scheduled campaigns whose time has come."""
+    return services.launch_due_campaigns()
