@@ -23,6 +23,7 @@ from .forms import (
     ScheduleForm,
 )
 from .models import Campaign, CampaignStatus
+from .panels import campaign_panels
 
 
 @rule_required("view_portal")
@@ -131,6 +132,7 @@ def campaign_detail(
         "briefing": selectors.launch_briefing(campaign),
         "can_review": can(request.user, "review_campaigns")
         and campaign.status == CampaignStatus.IN_REVIEW,
+        "extra_panels": campaign_panels(campaign, request.user),
     }
     return render(request, "campaigns/detail.html", context, status=status)
 

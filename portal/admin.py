@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import Notification, User
+from .models import Notification, User, WebhookDelivery
 
 
 @admin.register(User)
@@ -44,3 +44,21 @@ class NotificationAdmin(admin.ModelAdmin):
     def retry_delivery(self, request, queryset):
         count = services.retry_failed_notifications(queryset)
         self.message_user(request, f"{count} notification(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "dedupe_key",
+        "url",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+        "delivered_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

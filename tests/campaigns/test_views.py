@@ -215,3 +215,35 @@ def test_home_panels_per_role(as_user, users):
 
     mine = as_user(marketer).get("/").content.decode()
     assert "Your drafts" in mine and "My draft" in mine
+
+
+def test_higher_apps_add_panels_to_the_campaign_page(as_user, sales_rep, tmp_path, settings):
+    from campaigns.panels import register_campaign_panel, unregister_campaign_panel
+
+    (tmp_path / "extra_panel.html").write_text(
+        '<section data-testid="extra">{{ panel.text }}</section>'
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+
+    def lead_quality(campaign, user):
+        return (
+            ("extra_panel.html", {"text": f"Quality for {campaign.name}"})
+            if user.team == "sales"
+            else None
+        )
+
+    register_campaign_panel(lead_quality)
+    try:
+        campaign = make_campaign(name="Spring")
+        assert (
+            "Quality for Spring"
+            in as_user(sales_rep).get(f"/campaigns/{campaign.pk}/").content.decode()
+        )
+        assert (
+            "Quality for"
+            not in as_user(make_user("marketer")).get(f"/campaigns/{campaign.pk}/").content.decode()
+        )
+    finally:
+        unregister_campaign_panel(lead_quality)
