@@ -20,6 +20,7 @@ def setup_django() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("SECURE_HTTPS", "0")
     os.environ.setdefault("STATIC_MANIFEST", "0")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
     import django
 
     django.setup()

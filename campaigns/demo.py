@@ -120,3 +120,145 @@ def seed(context: dict) -> None:
     context["campaigns"] = {
         c.name: c for c in (live, scheduled, in_review, changes, approved, done)
     }
+    seed_messaging(context)
+
+
+# --- Messaging demo: talking points, collateral with real small files, feedback, insights ---
+def minimal_pdf(title: str, lines: list[str]) -> bytes:
+    """A valid one-page PDF with a title and a few lines of text (no dependency needed)."""
+    text = [f"BT /F1 20 Tf 72 720 Td ({_pdf_escape(title)}) Tj ET"]
+    for index, line in enumerate(lines):
+        text.append(f"BT /F1 12 Tf 72 {680 - index * 20} Td ({_pdf_escape(line)}) Tj ET")
+    stream = "\n".join(text).encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def seed_messaging(context: dict) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .models import Asset, AssetStatus, FieldInsight, OutdatedFlag, TalkingPoint
+
+    users = context["users"]
+    maria, mark, sam, sofia, sally = (users[n] for n in ("maria", "mark", "sam", "sofia", "sally"))
+    campaigns = context.get("campaigns", {})
+    webinar = campaigns.get("Spring logistics webinar series")
+    roi = campaigns.get("ROI calculator for mid-market SaaS")
+    personas = list(context.get("personas") or Persona.objects.order_by("pk")[:3])
+    ops = personas[0] if personas else None
+
+    if webinar and not TalkingPoint.objects.filter(campaign=webinar).exists():
+        for fields in [
+            {"kind": "key_message", "stage": "awareness", "title": "Nordfreight cut pick errors by 38% in eight weeks",
+             "body": "Same warehouse, same people: the change was scan-to-confirm on every pick."},
+            {"kind": "value_prop", "stage": "consideration", "title": "Fewer returns, happier end customers",
+             "body": "Each avoided mis-pick saves a return and a support call."},
+            {"kind": "proof_point", "stage": "decision", "title": "Live in 6-8 weeks with SAP EWM or Manhattan",
+             "body": "Standard connectors; no custom integration project."},
+            {"kind": "objection", "stage": "decision", "title": "We already have a WMS",
+             "response": "We sit on top of it: your WMS keeps the stock, we make every pick right. Nordfreight kept SAP EWM."},
+        ]:  # fmt: skip
+            services.create_talking_point(by=maria, campaign=webinar, persona=ops, **fields)
+    if ops and not TalkingPoint.objects.filter(campaign__isnull=True, persona=ops).exists():
+        services.create_talking_point(
+            by=mark, persona=ops, kind="objection", stage="consideration", title="It's too expensive for us",
+            response="Start with one site: the pick-accuracy assessment shows the payback before you commit.",
+        )  # fmt: skip
+
+    def asset(
+        title, kind, lines, *, status="published", tags=(), campaign=None, url="", description=""
+    ):
+        existing = Asset.objects.filter(title=title).first()
+        if existing:
+            return existing, False
+        upload = None
+        if not url:
+            upload = SimpleUploadedFile(
+                f"{title}.pdf", minimal_pdf(title, lines), content_type="application/pdf"
+            )
+        created = services.create_asset(
+            by=maria, title=title, kind=kind, description=description, url=url, file=upload, campaign=campaign,
+            personas=[ops] if ops else [], tags=list(tags), stage="consideration",
+        )  # fmt: skip
+        if status == AssetStatus.PUBLISHED:
+            services.set_asset_status(created, by=maria, status="published")
+        return created, True
+
+    case, new = asset(
+        "Nordfreight case study", "case_study",
+        ["Nordfreight cut pick errors by 38% in eight weeks.", "Warehouses: 4. Pickers: 220. WMS: SAP EWM."],
+        tags=["logistics", "case study", "sap"], campaign=webinar,
+        description="How a 4-site logistics firm cut pick errors by 38%. Use it late in deals with operations leaders.",
+    )  # fmt: skip
+    if new:
+        services.give_feedback(case, by=sam, rating=5, comment="Customers love the numbers.")
+        services.give_feedback(case, by=sofia, rating=4)
+        for user, action in [
+            (sam, "view"),
+            (sam, "download"),
+            (sofia, "download"),
+            (sally, "view"),
+        ]:
+            services.record_usage(case, user=user, action=action)
+    asset(
+        "Pick-accuracy webinar deck", "deck", ["Three ways to stop mis-picks", "Scan-to-confirm", "Live demo"],
+        tags=["webinar", "logistics"], campaign=webinar,
+        description="The 20-slide deck from the spring webinars, with speaker notes on the SAP EWM integration.",
+    )  # fmt: skip
+    battlecard, new = asset(
+        "Battlecard: LegacyWMS", "battlecard", ["Where we win: pick accuracy, rollout time", "Where they win: price"],
+        tags=["competitor", "legacywms"], description="How to position against LegacyWMS when they discount.",
+    )  # fmt: skip
+    if new:  # overdue for review: shows as stale
+        Asset.objects.filter(pk=battlecard.pk).update(
+            review_by=timezone.localdate() - timedelta(days=3)
+        )
+    pricing, new = asset(
+        "Pricing one-pager", "one_pager", ["Starter: per site", "Growth: per picker", "Enterprise: custom"],
+        tags=["pricing"], description="List prices and packaging for the current year.",
+    )  # fmt: skip
+    if new and not OutdatedFlag.objects.filter(asset=pricing).exists():
+        services.give_feedback(
+            pricing,
+            by=sam,
+            outdated=True,
+            comment="Prices changed on 1 October; this shows the old Growth price.",
+        )
+    asset(
+        "ROI calculator", "link", [], status="draft", url="https://example.com/roi-calculator", campaign=roi,
+        tags=["roi", "saas"], description="Interactive ROI estimate for finance leads (goes live with the campaign).",
+    )  # fmt: skip
+
+    if ops and not FieldInsight.objects.exists():
+        for user, kind, text, competitor in [
+            (sam, "objection", "Too expensive for a single site", ""),
+            (sofia, "objection", "Too expensive for a single site", ""),
+            (sam, "competitor", "LegacyWMS offered a 30% discount to stay", "LegacyWMS"),
+            (sofia, "question", "Does it work with Manhattan SCALE?", ""),
+            (sally, "feature_request", "Mobile app for team leads on the floor", ""),
+        ]:
+            services.record_insight(
+                by=user, kind=kind, text=text, persona=ops, campaign=webinar, competitor=competitor
+            )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -113,6 +114,11 @@ class Campaign(models.Model):
 
         return reverse("campaigns:detail", args=[self.pk])
 
+    def validate_constraints(self, exclude=None):
+        # Each database constraint above is also checked with a message on its field (field
+        # validators and clean()); don't repeat it as a generic form-level error.
+        return
+
     def clean(self) -> None:
         errors = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
@@ -203,3 +209,305 @@ class CampaignComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.campaign}"
+
+
+# --- Messaging -------------------------------------------------------------------------
+class FunnelStage(models.TextChoices):
+    AWARENESS = "awareness", "Awareness"
+    CONSIDERATION = "consideration", "Consideration"
+    DECISION = "decision", "Decision"
+    EXPANSION = "expansion", "Expansion"
+
+
+class TalkingPointKind(models.TextChoices):
+    KEY_MESSAGE = "key_message", "Key message"
+    VALUE_PROP = "value_prop", "Value proposition"
+    PROOF_POINT = "proof_point", "Proof point"
+    OBJECTION = "objection", "Objection"
+
+
+class TalkingPoint(models.Model):
+    """What to say: a key message, value proposition, proof point, or an objection with the answer."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="talking_points"
+    )
+    persona = models.ForeignKey(
+        "personas.Persona",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="talking_points",
+    )
+    stage = models.CharField(max_length=20, choices=FunnelStage.choices, blank=True)
+    kind = models.CharField(max_length=20, choices=TalkingPointKind.choices)
+    title = models.CharField(
+        max_length=200, help_text="The message, or the objection as customers put it."
+    )
+    body = models.TextField(blank=True, help_text="The detail a rep can say out loud.")
+    response = models.TextField(blank=True, help_text="For objections: the recommended answer.")
+    position = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(campaign__isnull=False) | Q(persona__isnull=False),
+                name="talking_point_has_a_campaign_or_persona",
+                violation_error_message="Attach it to a campaign, a persona, or both.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssetKind(models.TextChoices):
+    DECK = "deck", "Deck"
+    ONE_PAGER = "one_pager", "One-pager"
+    CASE_STUDY = "case_study", "Case study"
+    BATTLECARD = "battlecard", "Battlecard"
+    EMAIL_TEMPLATE = "email_template", "Email template"
+    VIDEO = "video", "Video"
+    LINK = "link", "Link"
+
+
+class AssetStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    RETIRED = "retired", "Retired"
+
+
+class AssetTag(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetQuerySet(models.QuerySet):
+    def current(self, today=None):
+        """Not stale: within its review date and not flagged outdated since its last version."""
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(review_by__isnull=True) | Q(review_by__gte=today), flagged_outdated_at__isnull=True
+        )
+
+    def stale(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(Q(review_by__lt=today) | Q(flagged_outdated_at__isnull=False))
+
+
+class Asset(models.Model):
+    """A piece of collateral: an uploaded file (with versions) or a link."""
+
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=AssetKind.choices)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True, help_text="For links and hosted videos.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assets"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="assets"
+    )
+    personas = models.ManyToManyField("personas.Persona", blank=True, related_name="assets")
+    stage = models.CharField(max_length=20, choices=FunnelStage.choices, blank=True)
+    tags = models.ManyToManyField(AssetTag, blank=True, related_name="assets")
+    tags_text = models.CharField(max_length=500, blank=True, editable=False)  # for search
+    status = models.CharField(max_length=20, choices=AssetStatus.choices, default=AssetStatus.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    review_by = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=0, help_text="Current version number (0: no file yet)."
+    )
+    # Set by the first "outdated" flag after the current version; a new version clears it.
+    flagged_outdated_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised for the library page (constant queries at any size), kept by services.
+    use_count = models.PositiveIntegerField(default=0)
+    open_flags = models.PositiveIntegerField(
+        default=0, help_text="Outdated flags since the current version."
+    )
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    # PostgreSQL full-text document (title A, tags B, description C), kept by services and
+    # GIN-indexed by migration 0003 on PostgreSQL; unused on SQLite.
+    search_document = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            models.Index(fields=["status", "-use_count"]),
+            models.Index(fields=["review_by"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("collateral:detail", args=[self.pk])
+
+    @property
+    def is_stale(self) -> bool:
+        overdue = self.review_by is not None and self.review_by < timezone.localdate()
+        return overdue or self.flagged_outdated_at is not None
+
+    @property
+    def is_link(self) -> bool:
+        return not self.version and bool(self.url)
+
+
+def asset_upload_path(instance, filename: str) -> str:
+    # Random names: nothing about the stored path comes from the uploader.
+    import uuid
+
+    return f"assets/{instance.asset_id}/{uuid.uuid4().hex}"
+
+
+class AssetVersion(models.Model):
+    """One uploaded file of an asset; the highest number is current, older ones stay downloadable."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=asset_upload_path, max_length=300)
+    filename = models.CharField(max_length=200, help_text="Sanitised name used for downloads.")
+    content_type = models.CharField(
+        max_length=100, help_text="Sniffed from the bytes, not the name."
+    )
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "number"], name="asset_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} v{self.number}"
+
+
+class AssetRating(models.Model):
+    """A person's rating of an asset (one per person; rating again replaces it)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "user"], name="one_rating_per_person"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.asset} by {self.user}"
+
+
+class OutdatedFlag(models.Model):
+    """A rep saying "this is out of date". Open until a new version is uploaded."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="outdated_flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["asset"], condition=Q(resolved_at__isnull=True), name="open_outdated_flags"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} flagged by {self.user}"
+
+
+class UsageAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    DOWNLOAD = "download", "Downloaded"
+
+
+class AssetUsage(models.Model):
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usage")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10, choices=UsageAction.choices)
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["asset", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.asset}"
+
+
+class InsightKind(models.TextChoices):
+    OBJECTION = "objection", "Objection"
+    COMPETITOR = "competitor", "Competitor mention"
+    QUESTION = "question", "Question"
+    FEATURE_REQUEST = "feature_request", "Feature request"
+
+
+class FieldInsight(models.Model):
+    """What a rep heard on a call. Identical reports (kind, persona, text) form one group."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_insights"
+    )
+    kind = models.CharField(max_length=20, choices=InsightKind.choices)
+    text = models.CharField(max_length=500)
+    group_key = models.CharField(max_length=600, editable=False, db_index=True)
+    persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.PROTECT, related_name="field_insights"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="field_insights"
+    )
+    competitor = models.CharField(max_length=100, blank=True)
+    answer = models.ForeignKey(
+        TalkingPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answered_insights",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"

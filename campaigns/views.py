@@ -133,6 +133,8 @@ def campaign_detail(
         "can_review": can(request.user, "review_campaigns")
         and campaign.status == CampaignStatus.IN_REVIEW,
         "extra_panels": campaign_panels(campaign, request.user),
+        "talking_points": list(selectors.talking_points(campaign=campaign)),
+        "collateral": selectors.campaign_collateral(campaign, request.user),
     }
     return render(request, "campaigns/detail.html", context, status=status)
 

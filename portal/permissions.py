@@ -72,6 +72,9 @@ RULES: dict[str, Rule] = {
     "give_collateral_feedback": Rule(MARKETING | SALES, "Rate collateral and flag it outdated"),
     "record_field_insights": Rule(SALES, "Record what customers say on calls"),
     "answer_field_insights": Rule(MARKETING, "Answer field insights with talking points"),
+    "view_collateral_usage": Rule(
+        MARKETING | {Role.LEADERSHIP}, "See who used which collateral", business_write=False
+    ),
     # Personas and ICP
     "edit_personas": Rule(MARKETING | SALES, "Create and edit personas and ICP segments"),
     # Leads

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "django.contrib.postgres",  # full-text search on PostgreSQL; inert on SQLite
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -199,6 +201,10 @@ CELERY_TIMEZONE = "UTC"
 # them twice once they outlive the visibility timeout).
 CELERY_BEAT_SCHEDULE = {
     "launch-due-campaigns": {"task": "campaigns.tasks.launch_due_campaigns", "schedule": 60.0},
+    "remind-asset-reviews": {
+        "task": "campaigns.tasks.remind_asset_reviews",
+        "schedule": crontab(hour=7, minute=0),  # daily; one digest per owner per day at most
+    },
     "sweep-outbox": {
         "task": "portal.tasks.sweep_outbox",
         "schedule": 60.0,

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from campaigns import api as campaigns_api
+from campaigns import collateral_api
 
 from . import api, views
 from .dashboard import views as dashboard_views
@@ -13,6 +14,9 @@ from .dashboard import views as dashboard_views
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
+router.register("talking-points", collateral_api.TalkingPointViewSet, basename="talking-point")
+router.register("assets", collateral_api.AssetViewSet, basename="asset")
+router.register("field-insights", collateral_api.FieldInsightViewSet, basename="field-insight")
 
 api_urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
@@ -49,10 +53,7 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", views.mark_notification_read, name="notification_read"),
     # Feature areas
     path("campaigns/", include("campaigns.urls")),
-    path(
-        "collateral/",
-        placeholder("collateral", "Collateral", "Current decks, one-pagers and battlecards."),
-    ),
+    path("collateral/", include("campaigns.collateral_urls")),
     path(
         "personas/",
         placeholder("personas", "Personas", "Buyer personas and the ICP, written together."),

@@ -72,3 +72,30 @@ def make_persona(owner=None, **fields):
     return Persona.objects.create(
         owner=owner or make_user("marketer"), **{"name": f"Persona {n}", **fields}
     )
+
+
+def pdf_upload(name: str = "deck.pdf", title: str = "Deck"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaigns.demo import minimal_pdf
+
+    return SimpleUploadedFile(
+        name, minimal_pdf(title, ["Line one"]), content_type="application/pdf"
+    )
+
+
+def make_asset(owner=None, status: str = "published", **fields):
+    """An asset through the service (so search documents and versions are real)."""
+    from campaigns import services
+
+    owner = owner or make_user("marketer")
+    upload = None if fields.get("url") else fields.pop("file", None) or pdf_upload()
+    asset = services.create_asset(
+        by=owner, **{"title": f"Asset {next(_counter)}", "kind": "deck", **fields}, file=upload
+    )
+    if status in {"published", "retired"}:
+        services.set_asset_status(asset, by=owner, status="published")
+    if status == "retired":
+        services.set_asset_status(asset, by=owner, status="retired")
+    asset.refresh_from_db()
+    return asset

@@ -78,6 +78,41 @@ def campaign_in(status: str):
     return kwargs
 
 
+def asset_in(status: str):
+    def kwargs(world: World, user) -> dict:
+        from tests.factories import make_asset
+
+        return {"pk": make_asset(owner=world.users["marketer"], status=status).pk}
+
+    return kwargs
+
+
+def persona_for(world: World):
+    from tests.factories import make_persona
+
+    if "persona" not in world.objects:
+        world.objects["persona"] = make_persona(owner=world.users["marketer"])
+    return world.objects["persona"]
+
+
+def talking_point(world: World, user) -> dict:
+    from campaigns.models import TalkingPoint
+
+    point = TalkingPoint.objects.create(
+        persona=persona_for(world), kind="key_message", title="Fast"
+    )
+    return {"pk": point.pk}
+
+
+def insight(world: World, user) -> dict:
+    from campaigns import services as campaign_services
+
+    point = campaign_services.record_insight(
+        by=world.users["sales_rep"], kind="question", text="Offline?", persona=persona_for(world)
+    )
+    return {"pk": point.pk}
+
+
 def missing(world: World, user) -> dict:
     return {"pk": 999_999}
 
@@ -138,8 +173,75 @@ MATRIX: dict[str, list[Check]] = {
             data=lambda w, u: {"body": "Hi"},
         )
     ],
-    # Placeholders until their issues land
+    # Collateral: marketing publishes, both teams give feedback, sales records insights
     "collateral:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "collateral:create": [Check("get", MARKETING_PAGE)],
+    "collateral:analytics": [
+        Check("get", statuses(302, 403, marketer=200, marketing_lead=200, leadership=200))
+    ],
+    "collateral:detail": [
+        Check("get", PAGE_FOR_EVERYONE, kwargs=asset_in("published")),
+        Check("get", statuses(302, 200, sales_rep=404, sales_lead=404), kwargs=asset_in("draft")),
+    ],
+    "collateral:edit": [Check("get", MARKETING_PAGE, kwargs=asset_in("draft"))],
+    "collateral:status": [
+        Check(
+            "post",
+            MARKETING_REDIRECT,
+            kwargs=asset_in("draft"),
+            data=lambda w, u: {"status": "published"},
+        )
+    ],
+    "collateral:add_version": [
+        Check(
+            "post",
+            statuses(302, 403, marketer=400, marketing_lead=400),
+            kwargs=asset_in("published"),
+        )
+    ],
+    "collateral:feedback": [
+        Check(
+            "post",
+            statuses(302, 302, leadership=403),
+            kwargs=asset_in("published"),
+            data=lambda w, u: {"rating": "4"},
+        )
+    ],
+    "collateral:delete": [Check("post", MARKETING_REDIRECT, kwargs=asset_in("draft"))],
+    "collateral:download": [Check("get", PAGE_FOR_EVERYONE, kwargs=asset_in("published"))],
+    "collateral:download_version": [
+        Check(
+            "get",
+            PAGE_FOR_EVERYONE,
+            kwargs=lambda w, u: {**asset_in("published")(w, u), "number": 1},
+        )
+    ],
+    "collateral:talking_points": [Check("get", PAGE_FOR_EVERYONE)],
+    "collateral:talking_point_create": [Check("get", MARKETING_PAGE)],
+    "collateral:talking_point_edit": [Check("get", MARKETING_PAGE, kwargs=talking_point)],
+    "collateral:talking_point_delete": [Check("post", MARKETING_REDIRECT, kwargs=talking_point)],
+    "collateral:talking_point_move": [
+        Check(
+            "post", MARKETING_REDIRECT, kwargs=talking_point, data=lambda w, u: {"direction": "up"}
+        )
+    ],
+    "collateral:call_sheet": [
+        Check("get", PAGE_FOR_EVERYONE, kwargs=lambda w, u: {"persona_pk": persona_for(w).pk})
+    ],
+    "collateral:insights": [Check("get", PAGE_FOR_EVERYONE)],
+    "collateral:insight_create": [
+        Check(
+            "post",
+            statuses(302, 403, sales_rep=302, sales_lead=302),
+            data=lambda w, u: {
+                "kind": "question",
+                "text": "Does it work offline?",
+                "persona": persona_for(w).pk,
+            },
+        )
+    ],
+    "collateral:insight_answer": [Check("get", MARKETING_PAGE, kwargs=insight)],
+    # Placeholders until their issues land
     "personas:index": [Check("get", PAGE_FOR_EVERYONE)],
     "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
     "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
@@ -221,6 +323,96 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "api:campaign-transitions": [
         Check("get", API_FOR_EVERYONE, kwargs=campaign_in("live"), api=True)
+    ],
+    "api:talking-point-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            MARKETING_API_CREATE,
+            api=True,
+            data=lambda w, u: {"kind": "key_message", "title": "x", "persona": persona_for(w).pk},
+        ),
+    ],
+    "api:talking-point-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=talking_point, api=True),
+        Check(
+            "patch", MARKETING_API, kwargs=talking_point, data=lambda w, u: {"title": "y"}, api=True
+        ),
+        Check(
+            "delete",
+            statuses(401, 403, marketer=204, marketing_lead=204),
+            kwargs=talking_point,
+            api=True,
+        ),
+    ],
+    "api:asset-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            MARKETING_API_CREATE,
+            api=True,
+            data=lambda w, u: {"title": "Calc", "kind": "link", "url": "https://example.com"},
+        ),
+    ],
+    "api:asset-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=asset_in("published"), api=True),
+        Check(
+            "get",
+            statuses(401, 200, sales_rep=404, sales_lead=404),
+            kwargs=asset_in("draft"),
+            api=True,
+        ),
+        Check(
+            "patch",
+            MARKETING_API,
+            kwargs=asset_in("draft"),
+            data=lambda w, u: {"title": "z"},
+            api=True,
+        ),
+        Check(
+            "delete",
+            statuses(401, 403, marketer=204, marketing_lead=204),
+            kwargs=asset_in("draft"),
+            api=True,
+        ),
+    ],
+    "api:asset-versions": [
+        Check("get", API_FOR_EVERYONE, kwargs=asset_in("published"), api=True),
+        Check(
+            "post",
+            statuses(401, 403, marketer=400, marketing_lead=400),
+            kwargs=asset_in("published"),
+            api=True,
+        ),
+    ],
+    "api:asset-feedback": [
+        Check(
+            "post",
+            statuses(401, 200, leadership=403),
+            kwargs=asset_in("published"),
+            data=lambda w, u: {"rating": 4},
+            api=True,
+        )
+    ],
+    "api:asset-download": [Check("get", API_FOR_EVERYONE, kwargs=asset_in("published"), api=True)],
+    "api:field-insight-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            statuses(401, 403, sales_rep=201, sales_lead=201),
+            api=True,
+            data=lambda w, u: {
+                "kind": "question",
+                "text": "Offline?",
+                "persona": persona_for(w).pk,
+            },
+        ),
+    ],
+    "api:field-insight-detail": [Check("get", API_FOR_EVERYONE, kwargs=insight, api=True)],
+    "api:field-insight-answer": [
+        Check(
+            "post", MARKETING_API, kwargs=insight, data=lambda w, u: {"title": "Answer"}, api=True
+        )
     ],
 }
 

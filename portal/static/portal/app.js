@@ -31,3 +31,9 @@
     });
   });
 })();
+
+// <button data-print>: print the page (call sheets).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) { window.print(); }
+});

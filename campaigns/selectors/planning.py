@@ -9,7 +9,22 @@ from django.utils import timezone
 
 from portal.models import User
 
-from .models import Campaign, CampaignComment, CampaignReview, CampaignStatus, CampaignTransition
+from ..models import Campaign, CampaignComment, CampaignReview, CampaignStatus, CampaignTransition
+
+__all__ = [
+    "Briefing",
+    "CalendarBar",
+    "CalendarWeek",
+    "campaign_detail",
+    "campaign_list",
+    "coming_up",
+    "drafts_of",
+    "launch_briefing",
+    "launched_recently",
+    "month_calendar",
+    "status_counts",
+    "waiting_for_review",
+]
 
 S = CampaignStatus
 UPCOMING = [S.APPROVED, S.SCHEDULED]
@@ -59,12 +74,35 @@ class Briefing:
 
 
 def launch_briefing(campaign: Campaign) -> Briefing:
+    """What every sales rep reads when the campaign goes live: the story, what to say, what to send."""
+    from django.conf import settings
+
+    from ..models import AssetStatus, TalkingPointKind
+
     lines = []
     if campaign.objective:
         lines.append(f"Objective: {campaign.objective.strip()}")
     if campaign.brief:
         brief = campaign.brief.strip()
         lines.append(brief if len(brief) <= 1500 else brief[:1500].rsplit(" ", 1)[0] + "…")
+    points = list(
+        campaign.talking_points.exclude(kind=TalkingPointKind.OBJECTION).order_by("position", "id")[
+            :5
+        ]
+    )
+    if points:
+        lines.append("Key talking points:\n" + "\n".join(f"• {point.title}" for point in points))
+    assets = list(
+        campaign.assets.filter(status=AssetStatus.PUBLISHED).order_by("-published_at", "-id")[:5]
+    )
+    if assets:
+        lines.append(
+            "Collateral:\n"
+            + "\n".join(
+                f"• {asset.title}: {settings.SITE_URL}{asset.get_absolute_url()}"
+                for asset in assets
+            )
+        )
     facts = []
     if campaign.starts_on or campaign.ends_on:
         start = f"{campaign.starts_on:%-d %b %Y}" if campaign.starts_on else "…"
@@ -77,7 +115,7 @@ def launch_briefing(campaign: Campaign) -> Briefing:
         facts.append(f"For: {personas}")
     if facts:
         lines.append(" · ".join(facts))
-    return Briefing(text="\n\n".join(lines))
+    return Briefing(text="\n\n".join(lines), talking_points=points, assets=assets)
 
 
 # --- Home page ------------------------------------------------------------------------

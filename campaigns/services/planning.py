@@ -21,7 +21,7 @@ from portal.errors import Conflict, InvalidTransition
 from portal.models import Team, User
 from portal.permissions import require
 
-from .models import (
+from ..models import (
     Campaign,
     CampaignComment,
     CampaignReview,
@@ -29,6 +29,26 @@ from .models import (
     CampaignTransition,
     ReviewDecision,
 )
+
+__all__ = [
+    "CANCELLABLE",
+    "CONTENT_FIELDS",
+    "EDITABLE_FIELDS",
+    "LOGISTICS_FIELDS",
+    "add_comment",
+    "announce_launch",
+    "campaign_url",
+    "cancel_campaign",
+    "complete_campaign",
+    "create_campaign",
+    "delete_campaign",
+    "launch_campaign",
+    "launch_due_campaigns",
+    "review_campaign",
+    "schedule_campaign",
+    "submit_for_review",
+    "update_campaign",
+]
 
 S = CampaignStatus
 
@@ -288,7 +308,7 @@ def launch_campaign(campaign: Campaign, *, by: User | None) -> Campaign:
 
 def announce_launch(campaign: Campaign) -> None:
     """Notify every active sales user (and the optional webhook) that a campaign is live."""
-    from .selectors import launch_briefing
+    from ..selectors import launch_briefing
 
     briefing = launch_briefing(campaign)
     core.notify(

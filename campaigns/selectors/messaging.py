@@ -1,0 +1,262 @@
+"""Reads for the collateral library, talking points, call sheets and field insights."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from portal.models import Team, User
+from portal.permissions import SALES, role_of
+
+from ..models import (
+    Asset,
+    AssetStatus,
+    AssetUsage,
+    AssetVersion,
+    FieldInsight,
+    OutdatedFlag,
+    TalkingPoint,
+    TalkingPointKind,
+    UsageAction,
+)
+
+__all__ = [
+    "LIBRARY_SORTS",
+    "CallSheet",
+    "LibraryQuery",
+    "asset_detail",
+    "call_sheet",
+    "campaign_collateral",
+    "insight_groups",
+    "library",
+    "most_used_this_month",
+    "never_used",
+    "talking_points",
+    "usage_by_person",
+    "visible_assets",
+]
+
+LIBRARY_SORTS = {"relevance": "Most relevant", "newest": "Newest", "most_used": "Most used"}
+
+
+def visible_assets(user: User) -> QuerySet[Asset]:
+    """Sales sees only published collateral; marketing and leadership see everything."""
+    assets = Asset.objects.all()
+    if role_of(user) in SALES:
+        assets = assets.filter(status=AssetStatus.PUBLISHED)
+    return assets
+
+
+@dataclass
+class LibraryQuery:
+    q: str = ""
+    kind: str = ""
+    stage: str = ""
+    persona: int | None = None
+    campaign: int | None = None
+    tag: str = ""
+    status: str = ""
+    include_stale: bool = False
+    mine: bool = False
+    sort: str = "relevance"
+
+
+def library(user: User, query: LibraryQuery, *, today: date | None = None) -> QuerySet[Asset]:
+    """The collateral library: current material by default, searched and filtered.
+
+    A constant number of queries at any size: counts and ratings are denormalised on
+    Asset, and the page prefetches only tags.
+    """
+    assets = visible_assets(user).select_related("campaign")
+    if query.status:
+        assets = assets.filter(status=query.status)
+    if not query.include_stale:
+        assets = assets.current(today)
+    if query.kind:
+        assets = assets.filter(kind=query.kind)
+    if query.stage:
+        assets = assets.filter(stage=query.stage)
+    if query.persona:
+        assets = assets.filter(personas=query.persona)
+    if query.campaign:
+        assets = assets.filter(campaign=query.campaign)
+    if query.tag:
+        assets = assets.filter(tags__name=query.tag.lower())
+    if query.mine:
+        assets = assets.filter(owner=user)
+    ranked = False
+    if query.q.strip():
+        assets, ranked = _search(assets, query.q.strip())
+    if query.sort == "most_used":
+        order = ["-use_count", "-published_at", "-id"]
+    elif query.sort == "relevance" and ranked:
+        order = ["-rank", "-published_at", "-id"]
+    else:
+        order = [F("published_at").desc(nulls_last=True), "-created_at", "-id"]
+    return assets.prefetch_related("tags").order_by(*order)
+
+
+def _search(assets: QuerySet[Asset], text: str) -> tuple[QuerySet[Asset], bool]:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return assets.filter(search_document=query).annotate(
+            rank=SearchRank(F("search_document"), query)
+        ), True
+    # SQLite: every word must appear somewhere; titles that contain the words rank first.
+    from django.db.models import Case, IntegerField, Value, When
+
+    for word in text.split()[:8]:
+        assets = assets.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(tags_text__icontains=word)
+        )
+    rank = Case(
+        When(title__icontains=text, then=Value(2)), default=Value(1), output_field=IntegerField()
+    )
+    return assets.annotate(rank=rank), True
+
+
+def asset_detail(user: User, pk: int) -> Asset:
+    return (
+        visible_assets(user)
+        .select_related("owner", "campaign")
+        .prefetch_related(
+            "tags",
+            "personas",
+            Prefetch("versions", queryset=AssetVersion.objects.select_related("uploaded_by")),
+            Prefetch(
+                "outdated_flags",
+                queryset=OutdatedFlag.objects.filter(resolved_at__isnull=True).select_related(
+                    "user"
+                ),
+                to_attr="open_flag_list",
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def usage_by_person(asset: Asset) -> list[dict]:
+    """Who used this asset and how often (marketing's view)."""
+    return list(
+        AssetUsage.objects.filter(asset=asset)
+        .values("user__id", "user__first_name", "user__last_name", "user__username", "user__team")
+        .annotate(
+            views=Count("id", filter=Q(action=UsageAction.VIEW)),
+            downloads=Count("id", filter=Q(action=UsageAction.DOWNLOAD)),
+            last_used=Max("created_at"),
+        )
+        .order_by("-last_used")
+    )
+
+
+def most_used_this_month(limit: int = 10, *, now=None) -> list[Asset]:
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        Asset.objects.annotate(
+            month_uses=Count(
+                "usage", filter=Q(usage__created_at__gte=start, usage__user__team=Team.SALES)
+            )
+        )
+        .filter(month_uses__gt=0)
+        .order_by("-month_uses", "title")[:limit]
+    )
+
+
+def never_used(limit: int = 50) -> list[Asset]:
+    """Published, and no sales rep has ever opened or downloaded it."""
+    used_by_sales = AssetUsage.objects.filter(asset=OuterRef("pk"), user__team=Team.SALES)
+    return list(
+        Asset.objects.filter(status=AssetStatus.PUBLISHED)
+        .exclude(Exists(used_by_sales))
+        .select_related("owner")
+        .order_by("published_at")[:limit]
+    )
+
+
+def talking_points(
+    *, campaign=None, persona=None, kind: str = "", stage: str = ""
+) -> QuerySet[TalkingPoint]:
+    points = TalkingPoint.objects.select_related("campaign", "persona")
+    if campaign is not None:
+        points = points.filter(campaign=campaign)
+    if persona is not None:
+        points = points.filter(persona=persona)
+    if kind:
+        points = points.filter(kind=kind)
+    if stage:
+        points = points.filter(stage=stage)
+    return points.order_by("campaign_id", "persona_id", "position", "id")
+
+
+def campaign_collateral(campaign, user: User) -> list[Asset]:
+    return list(
+        visible_assets(user)
+        .filter(campaign=campaign)
+        .prefetch_related("tags")
+        .order_by("-published_at")
+    )
+
+
+@dataclass
+class CallSheet:
+    persona: object
+    messages: list[TalkingPoint]
+    objections: list[TalkingPoint]
+    collateral: list[Asset]
+
+
+def call_sheet(persona, user: User) -> CallSheet:
+    """One page a rep prints before a call: what to say, what they will object, what to send."""
+    points = list(
+        TalkingPoint.objects.filter(persona=persona)
+        .filter(
+            Q(campaign__isnull=True) | Q(campaign__status__in=["approved", "scheduled", "live"])
+        )
+        .select_related("campaign")
+        .order_by("position", "id")
+    )
+    collateral = list(
+        visible_assets(user)
+        .filter(status=AssetStatus.PUBLISHED, personas=persona)
+        .current()
+        .order_by(F("rating_avg").desc(nulls_last=True), "-use_count", "-published_at")[:6]
+    )
+    return CallSheet(
+        persona=persona,
+        messages=[p for p in points if p.kind != TalkingPointKind.OBJECTION],
+        objections=[p for p in points if p.kind == TalkingPointKind.OBJECTION],
+        collateral=collateral,
+    )
+
+
+def insight_groups(*, kind: str = "", persona=None, answered: bool | None = None) -> list[dict]:
+    """Identical field insights counted together, most reported first."""
+    insights = FieldInsight.objects.all()
+    if kind:
+        insights = insights.filter(kind=kind)
+    if persona is not None:
+        insights = insights.filter(persona=persona)
+    if answered is not None:
+        insights = insights.filter(answer__isnull=not answered)
+    groups = list(
+        insights.values("group_key", "kind", "persona_id", "persona__name")
+        .annotate(
+            reports=Count("id"),
+            reporters=Count("author", distinct=True),
+            first_id=Min("id"),
+            text=Min("text"),
+            competitor=Max("competitor"),
+            last_heard=Max("created_at"),
+            answer_id=Max("answer_id"),
+        )
+        .order_by("-reports", "-last_heard")
+    )
+    answers = TalkingPoint.objects.in_bulk([g["answer_id"] for g in groups if g["answer_id"]])
+    for group in groups:
+        group["answer"] = answers.get(group["answer_id"])
+    return groups
