@@ -159,3 +159,63 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dedupe_key} -> {self.url}"
+
+
+class SharedTarget(models.Model):
+    """Funnel targets for a period that both teams agreed on.
+
+    Proposed by a marketing or sales lead; active once a marketing lead AND a sales lead
+    have approved this very proposal (who and when is recorded). A newer proposal for the
+    same period replaces the active one only when it is approved in turn.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for approval"
+        ACTIVE = "active", "Active"
+        SUPERSEDED = "superseded", "Superseded"
+
+    period_start = models.DateField()
+    period_end = models.DateField()
+    new_leads = models.PositiveIntegerField(default=0)
+    mqls = models.PositiveIntegerField("MQLs", default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    sqls = models.PositiveIntegerField("SQLs", default=0)
+    pipeline_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    won_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    marketing_approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    marketing_approved_at = models.DateTimeField(null=True, blank=True)
+    sales_approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sales_approved_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start"],
+                condition=Q(status="active"),
+                name="one_active_target_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="target_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Targets {self.period_label} ({self.get_status_display()})"
+
+    @property
+    def period_label(self) -> str:
+        quarter = (self.period_start.month - 1) // 3 + 1
+        is_quarter = self.period_start.day == 1 and self.period_start.month % 3 == 1
+        if is_quarter and (self.period_end.month - self.period_start.month) == 2:
+            return f"Q{quarter} {self.period_start.year}"
+        return f"{self.period_start:%-d %b %Y} to {self.period_end:%-d %b %Y}"

@@ -6,7 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,9 +16,12 @@ from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import EmailStatus, Notification, Team, User, WebhookDelivery
+from .errors import Conflict, InvalidTransition
+from .models import EmailStatus, Notification, SharedTarget, Team, User, WebhookDelivery
+from .permissions import require
 
 logger = logging.getLogger(__name__)
 
@@ -301,6 +304,119 @@ def _post_json(url: str, payload: dict, idempotency_key: str) -> int:
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return response.status
+
+
+# --- Shared targets -------------------------------------------------------------------
+TARGET_NUMBERS = ("new_leads", "mqls", "accepted", "sqls", "pipeline_amount", "won_amount")
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    """The first and last day of the calendar quarter containing `day`."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    next_start = date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1)
+    return start, next_start - timedelta(days=1)
+
+
+def propose_targets(
+    *, by: User, period_start: date, period_end: date, note: str = "", **numbers
+) -> SharedTarget:
+    """A marketing or sales lead proposes targets; their own side counts as approved.
+
+    The other team's leads are asked to approve. Raises ValidationError naming bad fields.
+    """
+    require(by, "approve_agreements")
+    errors: dict[str, list[str]] = {}
+    if set(numbers) != set(TARGET_NUMBERS):
+        missing = sorted(set(TARGET_NUMBERS) - set(numbers))
+        unknown = sorted(set(numbers) - set(TARGET_NUMBERS))
+        for name in missing:
+            errors[name] = ["This target is required."]
+        for name in unknown:
+            errors[name] = ["Unknown target."]
+    for name, value in numbers.items():
+        if value is None or value < 0:
+            errors.setdefault(name, []).append("Targets cannot be negative.")
+    if period_end < period_start:
+        errors["period_end"] = ["The period ends before it starts."]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    side = "marketing" if by.team == Team.MARKETING else "sales"
+    with transaction.atomic():
+        target = SharedTarget.objects.create(
+            period_start=period_start,
+            period_end=period_end,
+            note=note,
+            proposed_by=by,
+            **{f"{side}_approved_by": by, f"{side}_approved_at": now},
+            **numbers,
+        )
+        other = Team.SALES if side == "marketing" else Team.MARKETING
+        notify(
+            User.objects.leads_of(other),
+            kind="targets_proposed",
+            title=f"{by} proposed targets for {target.period_label}",
+            body="Both teams are measured on these. Approve them, or propose your own.",
+            url=reverse("dashboard:targets"),
+            dedupe_key=f"targets_proposed:{target.pk}",
+        )
+    return target
+
+
+def approve_targets(target: SharedTarget, *, by: User) -> SharedTarget:
+    """The approving lead's team side is recorded; with both sides, the targets become active
+    and replace the period's previous active targets."""
+    require(by, "approve_agreements")
+    side = "marketing" if by.team == Team.MARKETING else "sales"
+    with transaction.atomic():
+        target = SharedTarget.objects.select_for_update().get(pk=target.pk)
+        if target.status != SharedTarget.Status.PROPOSED:
+            raise InvalidTransition(
+                "target", target.get_status_display().lower(), "approve", ["waiting for approval"]
+            )
+        if getattr(target, f"{side}_approved_by_id"):
+            raise Conflict(
+                f"{getattr(target, f'{side}_approved_by')} already approved these for {side}."
+            )
+        now = timezone.now()
+        setattr(target, f"{side}_approved_by", by)
+        setattr(target, f"{side}_approved_at", now)
+        if target.marketing_approved_by_id and target.sales_approved_by_id:
+            SharedTarget.objects.filter(
+                period_start=target.period_start, status=SharedTarget.Status.ACTIVE
+            ).update(status=SharedTarget.Status.SUPERSEDED)
+            target.status = SharedTarget.Status.ACTIVE
+            target.activated_at = now
+            notify(
+                [
+                    u
+                    for u in (
+                        target.proposed_by,
+                        target.marketing_approved_by,
+                        target.sales_approved_by,
+                    )
+                    if u.pk != by.pk
+                ],
+                kind="targets_active",
+                title=f"Targets for {target.period_label} are agreed",
+                body="Both teams approved them; the dashboard measures progress against them now.",
+                url=reverse("dashboard:index"),
+                dedupe_key=f"targets_active:{target.pk}",
+            )
+        target.save()
+    return target
+
+
+def active_targets(day: date | None = None) -> SharedTarget | None:
+    day = day or timezone.localdate()
+    return (
+        SharedTarget.objects.filter(
+            status=SharedTarget.Status.ACTIVE, period_start__lte=day, period_end__gte=day
+        )
+        .order_by("-period_start")
+        .first()
+    )
 
 
 # --- Members --------------------------------------------------------------------------

@@ -59,10 +59,7 @@ urlpatterns = [
         placeholder("personas", "Personas", "Buyer personas and the ICP, written together."),
     ),
     path("leads/", placeholder("leads", "Leads", "Lead hand-off, scoring and the follow-up SLA.")),
-    path(
-        "dashboard/",
-        placeholder("dashboard", "Dashboard", "The one funnel both teams are measured on."),
-    ),
+    path("dashboard/", include("portal.dashboard.urls")),
     # API and admin
     path("api/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),

@@ -113,6 +113,18 @@ def insight(world: World, user) -> dict:
     return {"pk": point.pk}
 
 
+def proposed_target(world: World, user) -> dict:
+    from datetime import date
+
+    from portal import services as core
+
+    target = core.propose_targets(
+        by=world.users["marketing_lead"], period_start=date(2027, 1, 1), period_end=date(2027, 3, 31),
+        new_leads=1, mqls=1, accepted=1, sqls=1, pipeline_amount=1, won_amount=1,
+    )  # fmt: skip
+    return {"pk": target.pk}
+
+
 def missing(world: World, user) -> dict:
     return {"pk": 999_999}
 
@@ -245,6 +257,17 @@ MATRIX: dict[str, list[Check]] = {
     "personas:index": [Check("get", PAGE_FOR_EVERYONE)],
     "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
     "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "dashboard:targets": [
+        Check("get", PAGE_FOR_EVERYONE),
+        Check(
+            "post", statuses(302, 403, marketing_lead=400, sales_lead=400)
+        ),  # leads only; empty form
+    ],
+    "dashboard:approve_targets": [
+        Check(
+            "post", statuses(302, 403, sales_lead=302, marketing_lead=409), kwargs=proposed_target
+        )
+    ],
     # API
     "api:token": [
         Check(

@@ -14,13 +14,6 @@ def status_badge(campaign):
     )
 
 
-@register.filter
-def money(value):
-    if value is None or value == "":
-        return "—"
-    return f"{value:,.0f}"
-
-
 @register.simple_tag
 def freshness(asset):
     """Current, or visibly why not: retired, draft, flagged outdated, review overdue."""

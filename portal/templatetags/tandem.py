@@ -25,3 +25,11 @@ def when(value, style="relative"):
 def get_item(mapping, key):
     """{{ counts|get_item:status }}: dictionary lookup with a variable key."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def money(value):
+    """12500.00 -> 12,500; nothing -> an em dash."""
+    if value is None or value == "":
+        return "—"
+    return f"{value:,.0f}"

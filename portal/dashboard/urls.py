@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="index"),
+    path("targets/", views.targets, name="targets"),
+    path("targets/<int:pk>/approve/", views.approve_targets, name="approve_targets"),
+]
