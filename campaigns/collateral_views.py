@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from personas.models import Persona
+from portal.actions import run_page_action
 from portal.errors import Conflict
 from portal.permissions import can, rule_required
 
@@ -108,19 +109,15 @@ def asset_edit(request, pk: int):
 
 def _asset_action(request, pk: int, perform, success: str, form_name: str = "", form=None):
     asset = get_object_or_404(Asset, pk=pk)
-    if form is not None and not form.is_valid():
-        return asset_detail(request, pk, forms={form_name: form}, status=400)
-    try:
-        perform(asset)
-    except ValidationError as error:
-        if form is not None:
-            form.add_error(None, error)
-            return asset_detail(request, pk, forms={form_name: form}, status=400)
-        return asset_detail(request, pk, error=" ".join(error.messages), status=400)
-    except Conflict as conflict:
-        return asset_detail(request, pk, error=conflict.message, status=409)
-    messages.success(request, success)
-    return redirect("collateral:detail", pk=pk)
+    return run_page_action(
+        request,
+        lambda: perform(asset),
+        success=success,
+        redirect_to=asset,
+        rerender=lambda **kwargs: asset_detail(request, pk, **kwargs),
+        form=form,
+        form_name=form_name,
+    )
 
 
 @require_POST

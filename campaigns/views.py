@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal.actions import run_page_action
 from portal.errors import Conflict
 from portal.permissions import can, rule_required
 
@@ -140,27 +141,17 @@ def campaign_detail(
 
 
 def _act(request, pk: int, perform, success: str, form_name: str = "", form=None):
-    """Run one action from the campaign page; show refusals on the page itself."""
+    """Run one action from the campaign page; refusals are shown on the page itself."""
     campaign = get_object_or_404(Campaign, pk=pk)
-    if form is not None and not form.is_valid():
-        return campaign_detail(request, pk, forms={form_name: form}, status=400)
-    try:
-        perform(campaign)
-    except ValidationError as error:
-        if form is not None:
-            form.add_error(None, error)
-            return campaign_detail(request, pk, forms={form_name: form}, status=400)
-        return campaign_detail(request, pk, error=" ".join(error.messages), status=400)
-    except Conflict as conflict:
-        return campaign_detail(
-            request,
-            pk,
-            forms={form_name: form} if form else None,
-            error=conflict.message,
-            status=409,
-        )
-    messages.success(request, success)
-    return redirect("campaigns:detail", pk=pk)
+    return run_page_action(
+        request,
+        lambda: perform(campaign),
+        success=success,
+        redirect_to=campaign,
+        rerender=lambda **kwargs: campaign_detail(request, pk, **kwargs),
+        form=form,
+        form_name=form_name,
+    )
 
 
 @require_POST
