@@ -59,6 +59,11 @@ class Persona(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("personas:detail", args=[self.pk])
+
 
 class IcpSegment(models.Model):
     """A slice of the Ideal Customer Profile. Lead fit scoring reads these."""
@@ -94,14 +99,61 @@ class IcpSegment(models.Model):
                 | Q(employees_max__isnull=True)
                 | Q(employees_min__lte=F("employees_max")),
                 name="icp_employee_range_ordered",
+                violation_error_message="The employees maximum is below the minimum.",
             ),
             models.CheckConstraint(
                 condition=Q(revenue_min__isnull=True)
                 | Q(revenue_max__isnull=True)
                 | Q(revenue_min__lte=F("revenue_max")),
                 name="icp_revenue_range_ordered",
+                violation_error_message="The revenue maximum is below the minimum.",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonaRevision(models.Model):
+    """Every save of a persona: a full snapshot (the next merge base), who, which team, what changed."""
+
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    team = models.CharField(max_length=20)
+    changed_fields = models.JSONField(default=list)
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    merged_fields = models.JSONField(default=list, blank=True)
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["persona", "version"], name="one_revision_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.persona} v{self.version}"
+
+
+class PersonaComment(models.Model):
+    """A comment on one section of a persona; @mentions notify; resolved when handled."""
+
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="comments")
+    section = models.CharField(max_length=30)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["persona", "section"])]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.persona} / {self.section}"

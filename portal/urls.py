@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from campaigns import api as campaigns_api
 from campaigns import collateral_api
+from personas import api as personas_api
 
 from . import api, views
 from .dashboard import views as dashboard_views
@@ -17,6 +18,8 @@ router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 router.register("talking-points", collateral_api.TalkingPointViewSet, basename="talking-point")
 router.register("assets", collateral_api.AssetViewSet, basename="asset")
 router.register("field-insights", collateral_api.FieldInsightViewSet, basename="field-insight")
+router.register("personas", personas_api.PersonaViewSet, basename="persona")
+router.register("icp-segments", personas_api.IcpSegmentViewSet, basename="icp-segment")
 
 api_urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
@@ -54,10 +57,7 @@ urlpatterns = [
     # Feature areas
     path("campaigns/", include("campaigns.urls")),
     path("collateral/", include("campaigns.collateral_urls")),
-    path(
-        "personas/",
-        placeholder("personas", "Personas", "Buyer personas and the ICP, written together."),
-    ),
+    path("personas/", include("personas.urls")),
     path("leads/", placeholder("leads", "Leads", "Lead hand-off, scoring and the follow-up SLA.")),
     path("dashboard/", include("portal.dashboard.urls")),
     # API and admin

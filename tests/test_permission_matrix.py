@@ -33,6 +33,8 @@ MARKETING_REDIRECT = statuses(302, 403, marketer=302, marketing_lead=302)
 SALES_LEAD_REDIRECT = statuses(302, 403, sales_lead=302)
 MARKETING_API = statuses(401, 403, marketer=200, marketing_lead=200)
 MARKETING_API_CREATE = statuses(401, 403, marketer=201, marketing_lead=201)
+EDITOR_PAGE = statuses(302, 200, leadership=403)
+EDITOR_REDIRECT = statuses(302, 302, leadership=403)
 
 
 @dataclass
@@ -123,6 +125,38 @@ def proposed_target(world: World, user) -> dict:
         new_leads=1, mqls=1, accepted=1, sqls=1, pipeline_amount=1, won_amount=1,
     )  # fmt: skip
     return {"pk": target.pk}
+
+
+def persona_pk(world: World, user) -> dict:
+    if "persona_pk" not in world.objects:
+        from personas import services as persona_services
+
+        world.objects["persona_pk"] = persona_services.create_persona(
+            by=world.users["marketer"], name="Ops"
+        ).pk
+    return {"pk": world.objects["persona_pk"]}
+
+
+def persona_comment(world: World, user) -> dict:
+    from personas import services as persona_services
+    from personas.models import Persona
+
+    persona = Persona.objects.get(pk=persona_pk(world, user)["pk"])
+    return {
+        "comment_pk": persona_services.add_comment(
+            persona, by=world.users["marketer"], section="goals", body="x"
+        ).pk
+    }
+
+
+def segment_pk(world: World, user) -> dict:
+    from personas.models import IcpSegment
+
+    return {
+        "pk": IcpSegment.objects.create(
+            name=f"Segment {IcpSegment.objects.count()}", owner=world.users["marketer"]
+        ).pk
+    }
 
 
 def missing(world: World, user) -> dict:
@@ -254,7 +288,52 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "collateral:insight_answer": [Check("get", MARKETING_PAGE, kwargs=insight)],
     # Placeholders until their issues land
+    # Personas: both teams edit, leadership reads
     "personas:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "personas:create": [Check("get", EDITOR_PAGE)],
+    "personas:detail": [
+        Check("get", PAGE_FOR_EVERYONE, kwargs=persona_pk),
+        Check("get", statuses(302, 404), kwargs=missing),
+    ],
+    "personas:edit": [
+        Check("get", EDITOR_PAGE, kwargs=persona_pk),
+        Check(
+            "post",
+            EDITOR_REDIRECT,
+            kwargs=persona_pk,
+            data=lambda w, u: {"version": 1, "section_group": "goals", "goals": f"by {u}"},
+        ),
+    ],
+    "personas:rebase": [
+        Check(
+            "post",
+            statuses(302, 200, leadership=403),
+            kwargs=persona_pk,
+            data=lambda w, u: {"version": 1, "section_group": "goals", "goals": "x"},
+        )
+    ],
+    "personas:presence": [
+        Check("post", statuses(302, 200), kwargs=persona_pk, data=lambda w, u: {"version": 1})
+    ],
+    "personas:history": [Check("get", PAGE_FOR_EVERYONE, kwargs=persona_pk)],
+    "personas:restore": [
+        Check("post", EDITOR_REDIRECT, kwargs=lambda w, u: {**persona_pk(w, u), "version": 1})
+    ],
+    "personas:comment": [
+        Check(
+            "post",
+            EDITOR_REDIRECT,
+            kwargs=persona_pk,
+            data=lambda w, u: {"section": "goals", "body": "hi"},
+        )
+    ],
+    "personas:comment_resolve": [
+        Check("post", EDITOR_REDIRECT, kwargs=persona_comment, data=lambda w, u: {"resolved": "1"})
+    ],
+    "personas:icp": [Check("get", PAGE_FOR_EVERYONE)],
+    "personas:icp_create": [Check("get", EDITOR_PAGE)],
+    "personas:icp_edit": [Check("get", EDITOR_PAGE, kwargs=segment_pk)],
+    "personas:icp_delete": [Check("post", EDITOR_REDIRECT, kwargs=segment_pk)],
     "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
     "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
     "dashboard:targets": [
@@ -432,6 +511,63 @@ MATRIX: dict[str, list[Check]] = {
         ),
     ],
     "api:field-insight-detail": [Check("get", API_FOR_EVERYONE, kwargs=insight, api=True)],
+    "api:persona-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            statuses(401, 201, leadership=403),
+            data=lambda w, u: {"name": "New persona"},
+            api=True,
+        ),
+    ],
+    "api:persona-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=persona_pk, api=True),
+        Check("get", statuses(401, 404), kwargs=missing, api=True),
+        Check(
+            "patch",
+            statuses(401, 428, leadership=403),
+            kwargs=persona_pk,
+            data=lambda w, u: {"goals": "x"},
+            api=True,
+        ),
+    ],
+    "api:persona-revisions": [Check("get", API_FOR_EVERYONE, kwargs=persona_pk, api=True)],
+    "api:persona-revision": [
+        Check(
+            "get",
+            API_FOR_EVERYONE,
+            kwargs=lambda w, u: {**persona_pk(w, u), "version": 1},
+            api=True,
+        )
+    ],
+    "api:persona-restore": [
+        Check(
+            "post",
+            statuses(401, 200, leadership=403),
+            kwargs=lambda w, u: {**persona_pk(w, u), "version": 1},
+            api=True,
+        )
+    ],
+    "api:icp-segment-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            statuses(401, 201, leadership=403),
+            data=lambda w, u: {"name": f"Segment {u}"},
+            api=True,
+        ),
+    ],
+    "api:icp-segment-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=segment_pk, api=True),
+        Check(
+            "patch",
+            statuses(401, 200, leadership=403),
+            kwargs=segment_pk,
+            data=lambda w, u: {"description": "x"},
+            api=True,
+        ),
+        Check("delete", statuses(401, 204, leadership=403), kwargs=segment_pk, api=True),
+    ],
     "api:field-insight-answer": [
         Check(
             "post", MARKETING_API, kwargs=insight, data=lambda w, u: {"title": "Answer"}, api=True

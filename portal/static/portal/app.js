@@ -37,3 +37,16 @@ document.addEventListener("click", function (event) {
   var button = event.target.closest && event.target.closest("[data-print]");
   if (button) { window.print(); }
 });
+
+// <button data-fill="target-id" data-source="source-id">: copy one field's text into another
+// (the persona conflict view: "use theirs", "use mine").
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-fill]");
+  if (!button) { return; }
+  var target = document.getElementById(button.getAttribute("data-fill"));
+  var source = document.getElementById(button.getAttribute("data-source"));
+  if (target && source) {
+    target.value = source.value;
+    target.focus();
+  }
+});
