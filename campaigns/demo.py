@@ -57,9 +57,11 @@ def seed(context: dict) -> None:
         services.launch_campaign(live, by=maria)
         launched = now - timedelta(days=5)
         Campaign.objects.filter(pk=live.pk).update(launched_at=launched)
-        CampaignTransition.objects.filter(campaign=live, to_status=CampaignStatus.LIVE).update(
-            created_at=launched
-        )
+        # Keep the history in order: submitted and approved a few days before the launch.
+        for to_status, days_before in (("in_review", 3), ("approved", 2), (CampaignStatus.LIVE, 0)):
+            CampaignTransition.objects.filter(campaign=live, to_status=to_status).update(
+                created_at=launched - timedelta(days=days_before)
+            )
 
     scheduled, new = plan(
         "ROI calculator for mid-market SaaS", mark, days_from_now=3, length=60,

@@ -1,1 +1,416 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
+
+class LeadStage(models.TextChoices):
+    NEW = "new", "New"
+    MQL = "mql", "MQL"
+    ACCEPTED = "accepted", "Accepted"
+    SQL = "sql", "SQL"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    REJECTED = "rejected", "Rejected"
+    RECYCLED = "recycled", "Recycled"
+
+
+# Stages from which crossing the MQL threshold hands a lead to sales.
+QUALIFIABLE = (LeadStage.NEW, LeadStage.RECYCLED)
+CLOSED = (LeadStage.WON, LeadStage.LOST, LeadStage.REJECTED)
+
+
+class EventKind(models.TextChoices):
+    EMAIL_OPEN = "email_open", "Email opened"
+    EMAIL_CLICK = "email_click", "Email clicked"
+    PAGE_VIEW = "page_view", "Page viewed"
+    FORM_SUBMIT = "form_submit", "Form submitted"
+    WEBINAR = "webinar", "Webinar attended"
+    DEMO_REQUEST = "demo_request", "Demo requested"
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
+
+
+class RejectionReason(models.Model):
+    """The picklist sales chooses from when rejecting a lead (seeded by migration)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Lead(models.Model):
+    email = models.EmailField(max_length=254)
+    email_domain = models.CharField(max_length=200, editable=False, db_index=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    company_domain = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO country code, e.g. DE")
+    region = models.CharField(
+        max_length=60, blank=True, help_text="Sales region, from the country when not given"
+    )
+    source_campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    persona = models.ForeignKey(
+        "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+
+    fit_score = models.IntegerField(default=0)
+    engagement_score = models.IntegerField(default=0)
+    score = models.IntegerField(default=0)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    stage = models.CharField(max_length=20, choices=LeadStage.choices, default=LeadStage.NEW)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    mql_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    # SLA: due times and the 75% warning times are set on assignment, so the sweep is an index scan.
+    accept_due_at = models.DateTimeField(null=True, blank=True)
+    accept_warn_at = models.DateTimeField(null=True, blank=True)
+    accept_warned_at = models.DateTimeField(null=True, blank=True)
+    accept_breached_at = models.DateTimeField(null=True, blank=True)
+    contact_due_at = models.DateTimeField(null=True, blank=True)
+    contact_warn_at = models.DateTimeField(null=True, blank=True)
+    contact_warned_at = models.DateTimeField(null=True, blank=True)
+    contact_breached_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.ForeignKey(
+        RejectionReason, on_delete=models.PROTECT, null=True, blank=True
+    )
+    rejection_note = models.TextField(blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="lead_email_unique_any_case"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="lead_external_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "-score"]),
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["source_campaign", "stage"]),
+            models.Index(fields=["created_at"]),
+            # The SLA sweep: only leads still waiting, by the time something is due.
+            models.Index(
+                fields=["accept_warn_at"],
+                condition=Q(stage="mql", accept_warned_at__isnull=True),
+                name="lead_accept_warn_due",
+            ),
+            models.Index(
+                fields=["accept_due_at"],
+                condition=Q(stage="mql", accept_breached_at__isnull=True),
+                name="lead_accept_breach_due",
+            ),
+            models.Index(
+                fields=["contact_warn_at"],
+                condition=Q(
+                    stage="accepted", contacted_at__isnull=True, contact_warned_at__isnull=True
+                ),
+                name="lead_contact_warn_due",
+            ),
+            models.Index(
+                fields=["contact_due_at"],
+                condition=Q(
+                    stage="accepted", contacted_at__isnull=True, contact_breached_at__isnull=True
+                ),
+                name="lead_contact_breach_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def breached(self) -> bool:
+        return bool(self.accept_breached_at or self.contact_breached_at)
+
+    @property
+    def due_at(self):
+        """The next SLA deadline that applies now, if any."""
+        if self.stage == LeadStage.MQL:
+            return self.accept_due_at
+        if self.stage == LeadStage.ACCEPTED and not self.contacted_at:
+            return self.contact_due_at
+        return None
+
+
+class Transition(models.Model):
+    """Every stage change of a lead: from, to, who (null for the system), when, why."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=LeadStage.choices)
+    to_stage = models.CharField(max_length=20, choices=LeadStage.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["lead", "created_at"]),
+            models.Index(fields=["to_stage", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage} -> {self.to_stage}"
+
+
+class Assignment(models.Model):
+    """Who owned a lead from when, and who decided (null: the round-robin)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} -> {self.owner_id}"
+
+
+class LeadNote(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.lead_id}"
+
+
+class EngagementEvent(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    occurred_at = models.DateTimeField()
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["lead", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.lead_id}"
+
+
+class ScoringRule(models.Model):
+    """A fit rule (a test on a lead field, or on an ICP segment) or an engagement rule (points per event)."""
+
+    class Kind(models.TextChoices):
+        FIT = "fit", "Fit"
+        ENGAGEMENT = "engagement", "Engagement"
+
+    class Operator(models.TextChoices):
+        EQ = "eq", "is"
+        IN = "in", "is one of"
+        CONTAINS = "contains", "contains"
+        GTE = "gte", "is at least"
+        LTE = "lte", "is at most"
+        BETWEEN = "between", "is between"
+        ICP = "icp", "matches ICP segment"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    field = models.CharField(max_length=40, blank=True)
+    operator = models.CharField(max_length=20, choices=Operator.choices, blank=True)
+    value = models.JSONField(null=True, blank=True)
+    event_kind = models.CharField(max_length=20, choices=EventKind.choices, blank=True)
+    points = models.IntegerField()
+    active = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "-points", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScoringSettings(models.Model):
+    """The MQL threshold and engagement decay both teams agreed on (a single row)."""
+
+    mql_threshold = models.PositiveIntegerField(default=60)
+    engagement_half_life_days = models.PositiveIntegerField(default=14)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    rescore_requested_at = models.DateTimeField(null=True, blank=True)
+    rescored_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"MQL at {self.mql_threshold}"
+
+    @classmethod
+    def current(cls) -> "ScoringSettings":
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+
+class ScoringChange(models.Model):
+    """Who changed which scoring rule or setting, when, from what to what."""
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    summary = models.CharField(max_length=300)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class SlaPolicy(models.Model):
+    """Accept within N hours, first contact within M hours; active once both leads approve."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for approval"
+        ACTIVE = "active", "Active"
+        SUPERSEDED = "superseded", "Superseded"
+
+    version = models.PositiveIntegerField(unique=True)
+    accept_within_hours = models.PositiveIntegerField()
+    contact_within_hours = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    marketing_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marketing_approved_at = models.DateTimeField(null=True, blank=True)
+    sales_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sales_approved_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="active"), name="one_active_sla_policy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA v{self.version}: accept {self.accept_within_hours}h, contact {self.contact_within_hours}h"
+
+
+class AssignmentCursor(models.Model):
+    """Where the round-robin stands in each region ('' for everyone); locked while assigning."""
+
+    region = models.CharField(max_length=60, unique=True)
+    last_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.region or "(all regions)"
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for the column mapping"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    filename = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    mapping = models.JSONField(default=dict, help_text="CSV column -> lead field")
+    source_campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, help_text="[{line, message}]")
+    failure = models.TextField(blank=True, help_text="Why the whole import failed")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return (
+            round(100 * self.processed / self.total)
+            if self.total
+            else (100 if self.status == "done" else 0)
+        )

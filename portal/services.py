@@ -6,6 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -80,6 +81,66 @@ def notify(
             Notification.objects.filter(
                 dedupe_key=dedupe_key,
                 recipient_id__in=new_recipients,
+                email_status=EmailStatus.PENDING,
+            ).values_list("id", flat=True)
+        )
+        if pending:
+            transaction.on_commit(lambda: publish_email_delivery(pending))
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification for one person, for notify_each()."""
+
+    recipient: User
+    kind: str
+    title: str
+    dedupe_key: str
+    body: str = ""
+    url: str = ""
+
+
+def notify_each(messages: list[Message]) -> int:
+    """Like notify(), for many different messages at once (e.g. one SLA warning per lead
+    to its owner). Same guarantees; the number of queries does not grow with the batch."""
+    messages = [m for m in messages if m.recipient.is_active]
+    if not messages:
+        return 0
+    now = timezone.now()
+    keys = {m.dedupe_key for m in messages}
+    with transaction.atomic():
+        already = set(
+            Notification.objects.filter(dedupe_key__in=keys).values_list(
+                "recipient_id", "dedupe_key"
+            )
+        )
+        rows, seen = [], set()
+        for m in messages:
+            pair = (m.recipient.pk, m.dedupe_key)
+            if pair in already or pair in seen:
+                continue
+            seen.add(pair)
+            rows.append(
+                Notification(
+                    recipient_id=m.recipient.pk,
+                    kind=m.kind,
+                    title=m.title[:200],
+                    body=m.body,
+                    url=m.url,
+                    dedupe_key=m.dedupe_key,
+                    created_at=now,
+                    last_enqueued_at=now,
+                    email_status=EmailStatus.PENDING
+                    if m.recipient.notify_by_email and m.recipient.email
+                    else EmailStatus.NOT_WANTED,
+                )
+            )
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        pending = list(
+            Notification.objects.filter(
+                dedupe_key__in={r.dedupe_key for r in rows},
+                last_enqueued_at=now,  # stamps exactly this batch (created_at is auto_now_add)
                 email_status=EmailStatus.PENDING,
             ).values_list("id", flat=True)
         )

@@ -201,6 +201,7 @@ CELERY_TIMEZONE = "UTC"
 # them twice once they outlive the visibility timeout).
 CELERY_BEAT_SCHEDULE = {
     "launch-due-campaigns": {"task": "campaigns.tasks.launch_due_campaigns", "schedule": 60.0},
+    "sweep-lead-sla": {"task": "leads.tasks.sweep_sla", "schedule": 60.0},
     "remind-asset-reviews": {
         "task": "campaigns.tasks.remind_asset_reviews",
         "schedule": crontab(hour=7, minute=0),  # daily; one digest per owner per day at most
@@ -374,7 +375,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One schema name per shared choice set (status appears in several fields).
-    "ENUM_NAME_OVERRIDES": {"CampaignStatusEnum": "campaigns.models.CampaignStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "LeadStageEnum": "leads.models.LeadStage",
+        "FunnelStageEnum": "campaigns.models.FunnelStage",
+        "EventKindEnum": "leads.models.EventKind",
+        "ScoringRuleKindEnum": "leads.models.ScoringRule.Kind",
+    },
 }
 
 # --- I18N / time ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from campaigns import api as campaigns_api
 from campaigns import collateral_api
+from leads import api as leads_api
 from personas import api as personas_api
 
 from . import api, views
@@ -20,10 +21,18 @@ router.register("assets", collateral_api.AssetViewSet, basename="asset")
 router.register("field-insights", collateral_api.FieldInsightViewSet, basename="field-insight")
 router.register("personas", personas_api.PersonaViewSet, basename="persona")
 router.register("icp-segments", personas_api.IcpSegmentViewSet, basename="icp-segment")
+router.register("leads", leads_api.LeadViewSet, basename="lead")
+router.register("scoring-rules", leads_api.ScoringRuleViewSet, basename="scoring-rule")
+router.register("lead-imports", leads_api.LeadImportViewSet, basename="lead-import")
 
 api_urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
     path("me/", api.MeView.as_view(), name="me"),
+    path("lead-events/", leads_api.LeadEventView.as_view(), name="lead-events"),
+    path("rejection-reasons/", leads_api.RejectionReasonList.as_view(), name="rejection-reasons"),
+    path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
+    path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
+    path("sla-policy/approve/", leads_api.SlaApproveView.as_view(), name="sla-policy-approve"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page people open in a browser: signed-out visitors go to the login page.
     path(
@@ -58,7 +67,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("collateral/", include("campaigns.collateral_urls")),
     path("personas/", include("personas.urls")),
-    path("leads/", placeholder("leads", "Leads", "Lead hand-off, scoring and the follow-up SLA.")),
+    path("leads/", include("leads.urls")),
     path("dashboard/", include("portal.dashboard.urls")),
     # API and admin
     path("api/", include((api_urlpatterns, "api"))),

@@ -99,3 +99,28 @@ def make_asset(owner=None, status: str = "published", **fields):
         services.set_asset_status(asset, by=owner, status="retired")
     asset.refresh_from_db()
     return asset
+
+
+def make_lead(**fields):
+    """A lead written directly (tests of the services create leads through ingest instead)."""
+    from leads.models import Lead
+
+    n = next(_counter)
+    email = fields.pop("email", f"lead{n}@acme{n}.example")
+    fields = {"first_name": "Lee", "last_name": f"Lead{n}", **fields}
+    return Lead.objects.create(email=email, email_domain=email.split("@")[1], **fields)
+
+
+def make_mql(owner, **fields):
+    """A lead already handed to `owner`, with SLA due times from now."""
+    from django.utils import timezone
+
+    from leads.services import _due_times, active_policy
+
+    return make_lead(
+        stage="mql",
+        owner=owner,
+        mql_at=timezone.now(),
+        **_due_times(timezone.now(), active_policy()),
+        **fields,
+    )

@@ -34,6 +34,9 @@ SALES_LEAD_REDIRECT = statuses(302, 403, sales_lead=302)
 MARKETING_API = statuses(401, 403, marketer=200, marketing_lead=200)
 MARKETING_API_CREATE = statuses(401, 403, marketer=201, marketing_lead=201)
 EDITOR_PAGE = statuses(302, 200, leadership=403)
+WORKER_REDIRECT = statuses(302, 403, sales_rep=302, sales_lead=302)
+SCORING_PAGE = statuses(302, 403, marketer=200, marketing_lead=200, sales_lead=200)
+SCORING_REDIRECT = statuses(302, 403, marketer=302, marketing_lead=302, sales_lead=302)
 EDITOR_REDIRECT = statuses(302, 302, leadership=403)
 
 
@@ -155,6 +158,44 @@ def segment_pk(world: World, user) -> dict:
     return {
         "pk": IcpSegment.objects.create(
             name=f"Segment {IcpSegment.objects.count()}", owner=world.users["marketer"]
+        ).pk
+    }
+
+
+def rep_mql(world: World, user) -> dict:
+    """An MQL owned by the matrix's sales rep (so the rep may work it)."""
+    if "lead_pk" not in world.objects:
+        from tests.factories import make_mql
+
+        world.objects["lead_pk"] = make_mql(world.users["sales_rep"]).pk
+    return {"pk": world.objects["lead_pk"]}
+
+
+def import_job(world: World, user) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from leads import imports
+
+    upload = SimpleUploadedFile("l.csv", b"email\na@x.example\n")
+    return {"pk": imports.create_job(upload=upload, by=world.users["marketer"]).pk}
+
+
+def scoring_rule(world: World, user) -> dict:
+    from leads.models import ScoringRule
+
+    return {
+        "pk": ScoringRule.objects.create(
+            name="W", kind="engagement", event_kind="webinar", points=5
+        ).pk
+    }
+
+
+def proposed_sla(world: World, user) -> dict:
+    from leads import services as lead_services
+
+    return {
+        "pk": lead_services.propose_sla(
+            by=world.users["sales_lead"], accept_within_hours=3, contact_within_hours=20
         ).pk
     }
 
@@ -334,7 +375,75 @@ MATRIX: dict[str, list[Check]] = {
     "personas:icp_create": [Check("get", EDITOR_PAGE)],
     "personas:icp_edit": [Check("get", EDITOR_PAGE, kwargs=segment_pk)],
     "personas:icp_delete": [Check("post", EDITOR_REDIRECT, kwargs=segment_pk)],
+    # Leads: marketing ingests, sales works its own (leads: any), leads agree the SLA
     "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "leads:detail": [
+        Check("get", PAGE_FOR_EVERYONE, kwargs=rep_mql),
+        Check("get", statuses(302, 404), kwargs=missing),
+    ],
+    "leads:accept": [Check("post", WORKER_REDIRECT, kwargs=rep_mql)],
+    "leads:reject": [
+        Check(
+            "post",
+            WORKER_REDIRECT,
+            kwargs=rep_mql,
+            data=lambda w, u: {"reason": "no-budget", "note": "x"},
+        )
+    ],
+    "leads:contacted": [
+        Check("post", statuses(302, 403, sales_rep=409, sales_lead=409), kwargs=rep_mql)
+    ],
+    "leads:convert": [
+        Check(
+            "post",
+            statuses(302, 403, sales_rep=409, sales_lead=409),
+            kwargs=rep_mql,
+            data=lambda w, u: {"stage": "sql"},
+        )
+    ],
+    "leads:reassign": [
+        Check(
+            "post",
+            statuses(302, 403, sales_lead=302),
+            kwargs=rep_mql,
+            data=lambda w, u: {"owner": w.users["sales_rep"].pk},
+        )
+    ],
+    "leads:recycle": [Check("post", statuses(302, 302, leadership=403), kwargs=rep_mql)],
+    "leads:note": [
+        Check(
+            "post",
+            statuses(302, 302, leadership=403),
+            kwargs=rep_mql,
+            data=lambda w, u: {"body": "Called"},
+        )
+    ],
+    "leads:import": [Check("get", MARKETING_PAGE)],
+    "leads:import_preview": [Check("get", MARKETING_PAGE, kwargs=import_job)],
+    "leads:import_progress": [Check("get", PAGE_FOR_EVERYONE, kwargs=import_job)],
+    "leads:import_errors": [Check("get", PAGE_FOR_EVERYONE, kwargs=import_job)],
+    "leads:scoring": [Check("get", PAGE_FOR_EVERYONE)],
+    "leads:scoring_settings": [
+        Check(
+            "post",
+            SCORING_REDIRECT,
+            data=lambda w, u: {"mql_threshold": 60, "engagement_half_life_days": 14},
+        )
+    ],
+    "leads:rule_create": [Check("get", SCORING_PAGE)],
+    "leads:rule_edit": [Check("get", SCORING_PAGE, kwargs=scoring_rule)],
+    "leads:rule_delete": [Check("post", SCORING_REDIRECT, kwargs=scoring_rule)],
+    "leads:sla": [Check("get", PAGE_FOR_EVERYONE)],
+    "leads:sla_propose": [
+        Check(
+            "post",
+            statuses(302, 403, marketing_lead=302, sales_lead=302),
+            data=lambda w, u: {"accept_within_hours": 4, "contact_within_hours": 24},
+        )
+    ],
+    "leads:sla_approve": [
+        Check("post", statuses(302, 403, marketing_lead=302, sales_lead=409), kwargs=proposed_sla)
+    ],
     "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
     "dashboard:targets": [
         Check("get", PAGE_FOR_EVERYONE),
@@ -548,6 +657,126 @@ MATRIX: dict[str, list[Check]] = {
             api=True,
         )
     ],
+    "api:lead-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            MARKETING_API_CREATE,
+            data=lambda w, u: {"email": f"new-{u.username if u else 0}@x.example"},
+            api=True,
+        ),
+    ],
+    "api:lead-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=rep_mql, api=True),
+        Check("get", statuses(401, 404), kwargs=missing, api=True),
+        Check("patch", MARKETING_API, kwargs=rep_mql, data=lambda w, u: {"title": "COO"}, api=True),
+    ],
+    "api:lead-bulk": [
+        Check(
+            "post",
+            MARKETING_API,
+            data=lambda w, u: [{"email": f"b-{u.username if u else 0}@x.example"}],
+            api=True,
+        )
+    ],
+    "api:lead-accept": [
+        Check("post", statuses(401, 403, sales_rep=200, sales_lead=200), kwargs=rep_mql, api=True)
+    ],
+    "api:lead-reject": [
+        Check(
+            "post",
+            statuses(401, 403, sales_rep=200, sales_lead=200),
+            kwargs=rep_mql,
+            data=lambda w, u: {"reason": "no-budget", "note": "x"},
+            api=True,
+        )
+    ],
+    "api:lead-contacted": [
+        Check("post", statuses(401, 403, sales_rep=409, sales_lead=409), kwargs=rep_mql, api=True)
+    ],
+    "api:lead-convert": [
+        Check(
+            "post",
+            statuses(401, 403, sales_rep=409, sales_lead=409),
+            kwargs=rep_mql,
+            data=lambda w, u: {"stage": "sql"},
+            api=True,
+        )
+    ],
+    "api:lead-assign": [
+        Check(
+            "post",
+            statuses(401, 403, sales_lead=200),
+            kwargs=rep_mql,
+            data=lambda w, u: {"owner": w.users["sales_rep"].pk},
+            api=True,
+        )
+    ],
+    "api:lead-transitions": [Check("get", API_FOR_EVERYONE, kwargs=rep_mql, api=True)],
+    "api:lead-events": [
+        Check(
+            "post",
+            statuses(401, 403, marketer=201, marketing_lead=201),
+            data=lambda w, u: {"lead": rep_mql(w, u)["pk"], "kind": "webinar"},
+            api=True,
+        )
+    ],
+    "api:rejection-reasons": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:scoring-rule-list": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "post",
+            statuses(401, 403, marketer=201, marketing_lead=201, sales_lead=201),
+            data=lambda w, u: {
+                "name": "W",
+                "kind": "engagement",
+                "event_kind": "webinar",
+                "points": 5,
+            },
+            api=True,
+        ),
+    ],
+    "api:scoring-rule-detail": [
+        Check("get", API_FOR_EVERYONE, kwargs=scoring_rule, api=True),
+        Check(
+            "patch",
+            statuses(401, 403, marketer=200, marketing_lead=200, sales_lead=200),
+            kwargs=scoring_rule,
+            data=lambda w, u: {"points": 7},
+            api=True,
+        ),
+        Check(
+            "delete",
+            statuses(401, 403, marketer=204, marketing_lead=204, sales_lead=204),
+            kwargs=scoring_rule,
+            api=True,
+        ),
+    ],
+    "api:scoring-settings": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "put",
+            statuses(401, 403, marketer=200, marketing_lead=200, sales_lead=200),
+            data=lambda w, u: {"mql_threshold": 60, "engagement_half_life_days": 14},
+            api=True,
+        ),
+    ],
+    "api:sla-policy": [
+        Check("get", API_FOR_EVERYONE, api=True),
+        Check(
+            "put",
+            statuses(401, 403, marketing_lead=202, sales_lead=202),
+            data=lambda w, u: {"accept_within_hours": 4, "contact_within_hours": 24},
+            api=True,
+        ),
+    ],
+    "api:sla-policy-approve": [
+        Check("post", statuses(401, 403, marketing_lead=404, sales_lead=404), api=True)
+    ],
+    "api:lead-import-list": [
+        Check("post", statuses(401, 403, marketer=400, marketing_lead=400), api=True)
+    ],
+    "api:lead-import-detail": [Check("get", API_FOR_EVERYONE, kwargs=import_job, api=True)],
     "api:icp-segment-list": [
         Check("get", API_FOR_EVERYONE, api=True),
         Check(

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns import home as campaign_home
+from leads import home as lead_home
 from portal import selectors, services
 from portal.errors import Conflict
 from portal.models import SharedTarget
@@ -15,7 +16,7 @@ from .forms import TargetProposalForm
 @rule_required("view_portal")
 def home(request):
     recent = list(selectors.inbox_for(request.user, unread_only=True)[:5])
-    panels = campaign_home.panels_for(request.user)
+    panels = [*lead_home.panels_for(request.user), *campaign_home.panels_for(request.user)]
     return render(request, "portal/home.html", {"recent_notifications": recent, "panels": panels})
 
 

@@ -1,14 +1,13 @@
 """Nothing is lost under concurrency (PostgreSQL, real parallel transactions)."""
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from personas import services
 from personas.models import Persona, PersonaRevision
+from tests.concurrency import in_threads
 from tests.factories import make_user
 from tests.services import need_postgres
 
@@ -26,26 +25,6 @@ TEXT_FIELDS = [
     "quotes",
     "name",
 ]
-
-
-def in_threads(count: int, work):
-    """Run work(index) in `count` threads started together; return results in order."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def runner(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return results
 
 
 def client_for(user) -> APIClient:

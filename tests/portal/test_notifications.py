@@ -200,3 +200,29 @@ def test_the_delivery_task_retries_only_the_ones_that_failed(settings):
     failed = Notification.objects.get(recipient=broken)
     assert failed.email_status == EmailStatus.PENDING  # the sweeper will try again later
     assert "550 mailbox unavailable" in failed.last_error
+
+
+def test_notify_each_sends_different_messages_in_constant_queries(
+    django_capture_on_commit_callbacks,
+):
+    def batch(size, key):
+        people = [make_user("sales_rep") for _ in range(size)]
+        return [
+            services.Message(
+                recipient=p, kind="sla_warning", title=f"Lead {i} is due", dedupe_key=f"{key}:{i}"
+            )
+            for i, p in enumerate(people)
+        ]
+
+    small, large = batch(3, "a"), batch(40, "b")
+    with CaptureQueriesContext(connection) as few:
+        assert services.notify_each(small) == 3
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        CaptureQueriesContext(connection) as many,
+    ):
+        assert services.notify_each(large) == 40
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(callbacks) == 1
+    assert services.notify_each(large) == 0  # the same messages again: nothing new
+    assert Notification.objects.filter(title="Lead 7 is due").count() == 1

@@ -50,3 +50,25 @@ document.addEventListener("click", function (event) {
     target.focus();
   }
 });
+
+// <span data-due="ISO time">: keep SLA countdowns current without reloading the page.
+(function () {
+  function human(seconds) {
+    seconds = Math.abs(Math.floor(seconds));
+    var days = Math.floor(seconds / 86400), hours = Math.floor((seconds % 86400) / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    if (days) { return days + "d " + hours + "h"; }
+    if (hours) { return hours + "h " + minutes + "m"; }
+    return minutes + "m";
+  }
+  function tick() {
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var left = (new Date(el.getAttribute("data-due")) - new Date()) / 1000;
+      el.textContent = left < 0 ? "overdue by " + human(left) : "due in " + human(left);
+      el.classList.toggle("overdue", left < 0);
+      el.classList.toggle("due-soon", left >= 0 && left < 3600);
+      el.classList.toggle("due-later", left >= 3600);
+    });
+  }
+  window.setInterval(tick, 30000);
+})();

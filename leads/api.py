@@ -1,0 +1,404 @@
+"""Leads API (shared/API.md). Thin: every write goes through leads.services."""
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.models import Campaign
+from portal.models import User
+
+from . import imports, selectors, services
+from .forms import LeadFilterForm
+from .models import (
+    EventKind,
+    ImportJob,
+    Lead,
+    RejectionReason,
+    ScoringRule,
+    ScoringSettings,
+    SlaPolicy,
+    Transition,
+)
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id", "email", "first_name", "last_name", "title", "phone", "company", "company_domain", "industry",
+            "employees", "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score",
+            "engagement_score", "score", "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at",
+            "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LeadInputSerializer(serializers.Serializer):
+    """The documented shape of one lead to ingest (services.clean_lead_row validates it)."""
+
+    locals().update(
+        {name: serializers.CharField(required=name == "email") for name in services.INGEST_FIELDS}
+    )
+
+
+LeadInput = LeadInputSerializer
+RowResults = inline_serializer(
+    "BulkRowResult",
+    {"row": serializers.IntegerField(), "status": serializers.CharField(), "id": serializers.IntegerField(allow_null=True),
+     "errors": serializers.DictField()},
+    many=True,
+)  # fmt: skip
+
+
+class LeadTransitionSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Transition
+        fields = ["from_stage", "to_stage", "by", "reason", "created_at"]
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("stage", str), OpenApiParameter("owner", str, description="A user id, or me"),
+        OpenApiParameter("source_campaign", int), OpenApiParameter("min_score", int), OpenApiParameter("q", str),
+    ]
+)  # fmt: skip
+class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Leads. POST upserts by external_id, else email (any case): 201 created, 200 updated."""
+
+    serializer_class = LeadSerializer
+    queryset = Lead.objects.none()
+    rules = {
+        "read": "view_portal", "create": "ingest_leads", "partial_update": "ingest_leads", "bulk": "ingest_leads",
+        "accept": "work_leads", "reject": "work_leads", "contacted": "work_leads", "convert": "work_leads",
+        "assign": "assign_leads",
+    }  # fmt: skip
+
+    def get_queryset(self):
+        if self.action == "list":
+            filters = LeadFilterForm(self.request.query_params, user=self.request.user)
+            if not filters.is_valid():
+                raise serializers.ValidationError(filters.errors)
+            data = filters.cleaned_data
+            return selectors.lead_list(
+                stage=data["stage"], owner=data["owner"], campaign=data["source_campaign"], min_score=data["min_score"],
+                q=data["q"], breached=data["breached"],
+            )  # fmt: skip
+        return Lead.objects.select_related("rejection_reason")
+
+    @extend_schema(request=LeadInput, responses={200: LeadSerializer, 201: LeadSerializer})
+    def create(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send one lead as an object."]})
+        lead, created = services.upsert_lead(dict(request.data), by=request.user)
+        return Response(
+            LeadSerializer(lead).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=LeadInput, responses=LeadSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        lead = self.get_object()
+        data = {**dict(request.data), "email": request.data.get("email", lead.email)}
+        if lead.external_id and "external_id" not in data:
+            data["external_id"] = lead.external_id
+        [result] = services.ingest_leads([data], by=request.user)
+        if result.status == "error":
+            raise serializers.ValidationError(result.errors)
+        if result.id != lead.pk:
+            raise serializers.ValidationError({"email": ["That address belongs to another lead."]})
+        return Response(LeadSerializer(Lead.objects.get(pk=lead.pk)).data)
+
+    @extend_schema(request=LeadInputSerializer(many=True), responses=RowResults)
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        if not isinstance(request.data, list):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON list of leads."]})
+        results = services.ingest_leads(request.data, by=request.user)
+        return Response(
+            [{"row": r.row, "status": r.status, "id": r.id, "errors": r.errors} for r in results]
+        )
+
+    def _respond(self, lead):
+        return Response(
+            LeadSerializer(Lead.objects.select_related("rejection_reason").get(pk=lead.pk)).data
+        )
+
+    @extend_schema(request=None, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._respond(services.accept_lead(self.get_object(), by=request.user))
+
+    @extend_schema(request=inline_serializer("Reject", {"reason": serializers.CharField(), "note": serializers.CharField()}),
+                   responses=LeadSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        lead = services.reject_lead(
+            self.get_object(),
+            by=request.user,
+            reason=str(request.data.get("reason", "")),
+            note=str(request.data.get("note", "")),
+        )
+        return self._respond(lead)
+
+    @extend_schema(request=None, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def contacted(self, request, pk=None):
+        return self._respond(services.mark_contacted(self.get_object(), by=request.user))
+
+    @extend_schema(request=inline_serializer("Convert", {"stage": serializers.CharField(), "amount": serializers.DecimalField(14, 2, required=False)}),
+                   responses=LeadSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        lead = services.convert_lead(
+            self.get_object(),
+            by=request.user,
+            stage=str(request.data.get("stage", "")),
+            amount=request.data.get("amount"),
+        )
+        return self._respond(lead)
+
+    @extend_schema(
+        request=inline_serializer("Assign", {"owner": serializers.IntegerField()}),
+        responses=LeadSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        owner = User.objects.filter(
+            pk=request.data.get("owner") if str(request.data.get("owner", "")).isdigit() else None
+        ).first()
+        if owner is None:
+            raise serializers.ValidationError({"owner": ["A user id."]})
+        return self._respond(services.reassign(self.get_object(), owner=owner, by=request.user))
+
+    @extend_schema(responses=LeadTransitionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        lead = self.get_object()
+        return Response(
+            LeadTransitionSerializer(lead.transitions.select_related("by"), many=True).data
+        )
+
+
+class LeadEventSerializer(serializers.Serializer):
+    lead = serializers.PrimaryKeyRelatedField(queryset=Lead.objects.all(), required=False)
+    email = serializers.EmailField(required=False)
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    occurred_at = serializers.DateTimeField(required=False)
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+
+
+class LeadEventView(APIView):
+    """POST an engagement event; the lead is rescored and handed off if it crosses the threshold."""
+
+    rules = {"write": "ingest_leads"}
+
+    @extend_schema(request=LeadEventSerializer, responses={201: inline_serializer("EventRecorded", {
+        "id": serializers.IntegerField(), "lead": serializers.IntegerField(), "score": serializers.IntegerField(),
+        "stage": serializers.CharField()})})  # fmt: skip
+    def post(self, request):
+        serializer = LeadEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        event = services.record_event(
+            by=request.user, kind=data["kind"], occurred_at=data.get("occurred_at"), lead=data.get("lead"),
+            email=data.get("email", ""), campaign=data.get("campaign"),
+        )  # fmt: skip
+        lead = Lead.objects.get(pk=event.lead_id)
+        return Response(
+            {"id": event.pk, "lead": lead.pk, "score": lead.score, "stage": lead.stage}, status=201
+        )
+
+
+class RejectionReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RejectionReason
+        fields = ["code", "label"]
+
+
+class RejectionReasonList(generics.ListAPIView):
+    serializer_class = RejectionReasonSerializer
+    queryset = RejectionReason.objects.filter(active=True)
+    pagination_class = None
+    rules = {"read": "view_portal"}
+
+
+class ScoringRuleSerializer(serializers.ModelSerializer):
+    value = serializers.JSONField(required=False, allow_null=True)
+
+    class Meta:
+        model = ScoringRule
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "field",
+            "operator",
+            "value",
+            "event_kind",
+            "points",
+            "active",
+            "updated_by",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_by", "updated_at"]
+
+
+class ScoringRuleViewSet(viewsets.ModelViewSet):
+    """Scoring rules; each change is recorded and all leads are rescored in the background."""
+
+    serializer_class = ScoringRuleSerializer
+    queryset = ScoringRule.objects.select_related("updated_by")
+    rules = {"read": "view_portal", "write": "edit_scoring"}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_rule(
+            None, by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.save_rule(
+            serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_rule(instance, by=self.request.user)
+
+
+class ScoringSettingsSerializer(serializers.Serializer):
+    mql_threshold = serializers.IntegerField(min_value=1, max_value=10_000)
+    engagement_half_life_days = serializers.IntegerField(min_value=1, max_value=365)
+
+
+class ScoringSettingsView(APIView):
+    rules = {"read": "view_portal", "write": "edit_scoring"}
+
+    @extend_schema(responses=ScoringSettingsSerializer)
+    def get(self, request):
+        return Response(ScoringSettingsSerializer(ScoringSettings.current()).data)
+
+    @extend_schema(request=ScoringSettingsSerializer, responses=ScoringSettingsSerializer)
+    def put(self, request):
+        serializer = ScoringSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(
+            ScoringSettingsSerializer(
+                services.update_scoring_settings(by=request.user, **serializer.validated_data)
+            ).data
+        )
+
+
+class SlaSerializer(serializers.Serializer):
+    accept_within_hours = serializers.IntegerField(min_value=1, max_value=720)
+    contact_within_hours = serializers.IntegerField(min_value=1, max_value=720)
+
+
+def _policy(policy: SlaPolicy | None) -> dict | None:
+    if policy is None:
+        return None
+    return {
+        "version": policy.version, "status": policy.status, "accept_within_hours": policy.accept_within_hours,
+        "contact_within_hours": policy.contact_within_hours,
+        "marketing_approved_by": getattr(policy.marketing_approved_by, "username", None),
+        "marketing_approved_at": policy.marketing_approved_at, "sales_approved_by": getattr(policy.sales_approved_by, "username", None),
+        "sales_approved_at": policy.sales_approved_at,
+    }  # fmt: skip
+
+
+class SlaPolicyView(APIView):
+    """GET the SLA in force (and any proposal); PUT proposes a new version (a lead's approval counts)."""
+
+    rules = {"read": "view_portal", "write": "approve_agreements"}
+
+    def _body(self):
+        active = services.active_policy()
+        proposed = SlaPolicy.objects.filter(status=SlaPolicy.Status.PROPOSED).first()
+        return {**SlaSerializer(active).data, "version": active.version, "active": _policy(active if active.pk else None),
+                "proposed": _policy(proposed)}  # fmt: skip
+
+    @extend_schema(responses=SlaSerializer)
+    def get(self, request):
+        return Response(self._body())
+
+    @extend_schema(request=SlaSerializer, responses=SlaSerializer)
+    def put(self, request):
+        serializer = SlaSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.propose_sla(by=request.user, **serializer.validated_data)
+        return Response(self._body(), status=status.HTTP_202_ACCEPTED)
+
+
+class SlaApproveView(APIView):
+    """Approve the proposed SLA for your team (marketing lead or sales lead)."""
+
+    rules = {"write": "approve_agreements"}
+
+    @extend_schema(
+        request=None,
+        responses={200: SlaSerializer, 404: OpenApiResponse(description="Nothing to approve")},
+    )
+    def post(self, request):
+        proposed = SlaPolicy.objects.filter(status=SlaPolicy.Status.PROPOSED).first()
+        if proposed is None:
+            return Response({"detail": "There is no proposed SLA to approve."}, status=404)
+        policy = services.approve_sla(proposed, by=request.user)
+        return Response(_policy(policy))
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "status",
+            "total",
+            "processed",
+            "created",
+            "updated",
+            "errors",
+            "failure",
+            "filename",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class LeadImportViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """POST a CSV (multipart `file`, optional `source_campaign`): 202 with the job id; GET its progress."""
+
+    serializer_class = ImportJobSerializer
+    queryset = ImportJob.objects.all()
+    rules = {"read": "view_portal", "create": "ingest_leads"}
+
+    @extend_schema(request={"multipart/form-data": inline_serializer("LeadImportUpload", {
+        "file": serializers.FileField(), "source_campaign": serializers.IntegerField(required=False)})},
+        responses={202: inline_serializer("LeadImportStarted", {"id": serializers.IntegerField()})})  # fmt: skip
+    def create(self, request, *args, **kwargs):
+        campaign = None
+        if request.data.get("source_campaign"):
+            campaign = (
+                Campaign.objects.filter(pk=request.data["source_campaign"]).first()
+                if str(request.data["source_campaign"]).isdigit()
+                else None
+            )
+            if campaign is None:
+                raise serializers.ValidationError({"source_campaign": ["Unknown campaign."]})
+        job = imports.create_job(
+            upload=request.FILES.get("file"), by=request.user, source_campaign=campaign, start=True
+        )
+        return Response({"id": job.pk}, status=status.HTTP_202_ACCEPTED)

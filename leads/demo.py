@@ -1,0 +1,213 @@
+"""Demo leads: scoring rules, a few hundred leads with engagement, moved through the funnel
+by the services (accepted, rejected with reasons, contacted, converted, some breached)."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from personas.models import IcpSegment
+
+from . import services, sla
+from .models import EngagementEvent, Lead, LeadStage, ScoringRule
+
+FIRST = [
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Karin",
+    "Lars",
+    "Mona",
+    "Nils",
+    "Olga",
+    "Paul",
+    "Rosa",
+    "Sven",
+    "Tina",
+    "Uwe",
+]
+LAST = [
+    "Berg",
+    "Costa",
+    "Dahl",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ito",
+    "Jansen",
+    "Keller",
+    "Lund",
+    "Meyer",
+    "Novak",
+    "Olsen",
+    "Petit",
+    "Quinn",
+    "Roth",
+    "Silva",
+]
+COMPANIES = [
+    ("Nordfreight", "nordfreight.example", "Logistics", 850, "DE"), ("Baltic Cargo", "balticcargo.example", "Logistics", 420, "DK"),
+    ("Alpen Distribution", "alpendist.example", "Distribution", 1200, "AT"), ("Iberia Wholesale", "iberiaw.example", "Wholesale", 300, "ES"),
+    ("Lakeside 3PL", "lakeside3pl.example", "Logistics", 640, "US"), ("Prairie Supply", "prairiesupply.example", "Distribution", 980, "CA"),
+    ("CloudLedger", "cloudledger.example", "Software", 260, "GB"), ("Metrics Hub", "metricshub.example", "SaaS", 150, "NL"),
+    ("City Council North", "citynorth.example", "Government", 3000, "GB"), ("Tiny Retail", "tinyretail.example", "Retail", 12, "FR"),
+]  # fmt: skip
+TITLES = [
+    "Director of Operations",
+    "Head of Warehouse",
+    "VP Finance",
+    "IT Manager",
+    "Operations Manager",
+    "Student",
+    "CFO",
+    "Logistics Coordinator",
+]
+
+
+def seed(context: dict) -> None:
+    if Lead.objects.filter(external_id__startswith="demo-").exists():
+        return
+    users = context["users"]
+    maria, sam, sofia, sally = users["maria"], users["sam"], users["sofia"], users["sally"]
+    segments = context.get("icp_segments") or list(IcpSegment.objects.all()[:2])
+    _rules(maria, sally, segments)
+    campaigns = list((context.get("campaigns") or {}).values())
+    rng = random.Random(7)
+    now = timezone.now()
+    rows = []
+    for i in range(320):
+        company, domain, industry, employees, country = rng.choice(COMPANIES)
+        free = rng.random() < 0.08
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        rows.append({
+            "email": f"{first}.{last}{i}@{'gmail.com' if free else domain}".lower(), "first_name": first, "last_name": last,
+            "title": rng.choice(TITLES), "company": company, "company_domain": domain, "industry": industry,
+            "employees": employees, "country": country, "external_id": f"demo-{i}",
+            "source_campaign": rng.choice(campaigns).pk if campaigns and rng.random() < 0.85 else None,
+        })  # fmt: skip
+    for start in range(0, len(rows), 200):
+        services.ingest_leads(rows[start : start + 200], by=None, notify_owners=False)
+    leads = list(Lead.objects.filter(external_id__startswith="demo-").order_by("pk"))
+    kinds = ["email_open", "email_click", "page_view", "form_submit", "webinar", "demo_request"]
+    weights = [30, 15, 25, 10, 12, 4]
+    events = []
+    for lead in leads:
+        created = now - timedelta(days=rng.randint(1, 80))
+        Lead.objects.filter(pk=lead.pk).update(created_at=created)
+        for _ in range(rng.randint(0, 7)):
+            events.append(EngagementEvent(
+                lead=lead, kind=rng.choices(kinds, weights)[0], campaign=lead.source_campaign,
+                occurred_at=created + timedelta(hours=rng.randint(1, max(2, int((now - created).total_seconds() // 3600) - 1))),
+            ))  # fmt: skip
+    EngagementEvent.objects.bulk_create(events)
+    services.rescore_all()
+    _work_the_funnel(rng, sam, sofia, sally)
+    # Some hand-offs nobody acted on: their SLA ran out days ago.
+    late = list(
+        Lead.objects.filter(external_id__startswith="demo-", stage=LeadStage.MQL).order_by("pk")[:8]
+    )
+    for lead in late:
+        assigned = now - timedelta(hours=rng.randint(30, 120))
+        Lead.objects.filter(pk=lead.pk).update(
+            assigned_at=assigned, mql_at=assigned, accept_due_at=assigned + timedelta(hours=4),
+            accept_warn_at=assigned + timedelta(hours=3), contact_due_at=assigned + timedelta(hours=24),
+            contact_warn_at=assigned + timedelta(hours=18),
+        )  # fmt: skip
+    sla.sweep(now)
+
+
+def _rules(maria, sally, segments) -> None:
+    if ScoringRule.objects.exists():
+        return
+    for segment in segments:
+        services.save_rule(
+            None,
+            by=maria,
+            name=f"Industry fits {segment.name}",
+            kind="fit",
+            field="industry",
+            operator="icp",
+            value=segment.pk,
+            points=20,
+        )
+        services.save_rule(
+            None,
+            by=maria,
+            name=f"Size fits {segment.name}",
+            kind="fit",
+            field="employees",
+            operator="icp",
+            value=segment.pk,
+            points=15,
+        )
+    rules = [
+        (maria, {"name": "Decision maker", "kind": "fit", "field": "title", "operator": "contains", "value": "director", "points": 15}),
+        (sally, {"name": "Finance lead", "kind": "fit", "field": "title", "operator": "contains", "value": "vp", "points": 10}),
+        (sally, {"name": "Students and job seekers", "kind": "fit", "field": "title", "operator": "contains", "value": "student", "points": -40}),
+        (sally, {"name": "Free-mail address", "kind": "fit", "field": "email_domain", "operator": "in",
+                 "value": ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com"], "points": -20}),
+        (maria, {"name": "Public sector", "kind": "fit", "field": "industry", "operator": "eq", "value": "Government", "points": -30}),
+        (maria, {"name": "Webinar attended", "kind": "engagement", "event_kind": "webinar", "points": 15}),
+        (sally, {"name": "Demo requested", "kind": "engagement", "event_kind": "demo_request", "points": 40}),
+        (maria, {"name": "Form submitted", "kind": "engagement", "event_kind": "form_submit", "points": 10}),
+        (maria, {"name": "Email clicked", "kind": "engagement", "event_kind": "email_click", "points": 3}),
+        (maria, {"name": "Page viewed", "kind": "engagement", "event_kind": "page_view", "points": 1}),
+        (maria, {"name": "Unsubscribed", "kind": "engagement", "event_kind": "unsubscribe", "points": -25}),
+    ]  # fmt: skip
+    for by, fields in rules:
+        services.save_rule(None, by=by, **fields)
+
+
+def _work_the_funnel(rng, sam, sofia, sally) -> None:
+    reasons = ["not-icp", "no-budget", "wrong-contact", "student", "no-response", "duplicate"]
+    notes = {
+        "not-icp": "Twelve employees, no warehouse of their own.", "no-budget": "Budget frozen until next fiscal year.",
+        "wrong-contact": "Works in HR; gave us the ops director's name instead.", "student": "Thesis on warehouse robotics.",
+        "no-response": "Three calls and two emails, no answer.", "duplicate": "Same person as an open opportunity.",
+    }  # fmt: skip
+    for lead in (
+        Lead.objects.filter(external_id__startswith="demo-", stage=LeadStage.MQL)
+        .select_related("owner")
+        .order_by("pk")
+    ):
+        actor = lead.owner or sally
+        roll = rng.random()
+        if roll < 0.22:
+            reason = rng.choice(reasons)
+            services.reject_lead(lead, by=actor, reason=reason, note=notes[reason])
+        elif roll < 0.75:
+            services.accept_lead(lead, by=actor)
+            # Real reps take a while: spread acceptance and first contact over the SLA window.
+            accepted = lead.assigned_at + timedelta(minutes=rng.randint(10, 300))
+            Lead.objects.filter(pk=lead.pk).update(accepted_at=accepted)
+            if rng.random() < 0.8:
+                services.mark_contacted(lead, by=actor)
+                Lead.objects.filter(pk=lead.pk).update(
+                    contacted_at=accepted + timedelta(minutes=rng.randint(20, 1800))
+                )
+            step = rng.random()
+            if step < 0.55:
+                services.convert_lead(lead, by=actor, stage="sql")
+            if step < 0.3:
+                services.convert_lead(
+                    lead,
+                    by=actor,
+                    stage="opportunity",
+                    amount=rng.choice([18000, 42000, 65000, 120000]),
+                )
+            if step < 0.12:
+                lead.refresh_from_db()
+                services.convert_lead(
+                    lead,
+                    by=actor,
+                    stage="won" if rng.random() < 0.6 else "lost",
+                    amount=lead.amount,
+                )

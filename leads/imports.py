@@ -1,0 +1,243 @@
+"""CSV lead import: check the file, map its columns, then import in chunks (a Celery job).
+
+Each chunk of rows and the job's progress counters commit in one transaction, so a
+worker that dies mid-import resumes at the first unfinished chunk with exact counts,
+and the upsert makes a replay harmless. Bad rows are reported with their line number;
+good rows are never lost because of them. Importing the same file again creates
+nothing new.
+"""
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import User
+from portal.permissions import require
+
+from .models import ImportJob, Lead, LeadStage
+from .services import INGEST_FIELDS, _tell_owners, active_policy, ingest_leads
+
+CHUNK = 500
+ALIASES = {
+    "email": ["email", "emailaddress", "e-mail", "mail", "workemail", "workmail"],
+    "first_name": ["firstname", "first", "givenname", "forename"],
+    "last_name": ["lastname", "last", "surname", "familyname"],
+    "title": ["title", "jobtitle", "position", "role"],
+    "phone": ["phone", "phonenumber", "telephone", "mobile"],
+    "company": ["company", "companyname", "organization", "organisation", "account", "accountname"],
+    "company_domain": ["companydomain", "domain", "website", "web"],
+    "industry": ["industry", "sector", "vertical"],
+    "employees": ["employees", "numberofemployees", "companysize", "headcount", "employeecount"],
+    "annual_revenue": ["annualrevenue", "revenue", "turnover"],
+    "country": ["country", "countrycode"],
+    "region": ["region", "territory"],
+    "external_id": ["externalid", "crmid", "leadid", "id"],
+}
+IMPORTABLE = [name for name in INGEST_FIELDS if name not in {"source_campaign", "persona"}]
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def suggest_mapping(header: list[str]) -> dict[str, str]:
+    """CSV column -> lead field, guessed from the column names ('' when not imported)."""
+    mapping, used = {}, set()
+    for column in header:
+        key = _key(column)
+        field = next((f for f, names in ALIASES.items() if key in names and f not in used), "")
+        mapping[column] = field
+        if field:
+            used.add(field)
+    return mapping
+
+
+def decode(data: bytes) -> str:
+    if not data.strip():
+        raise ValidationError({"file": ["The file is empty."]})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            {
+                "file": [
+                    "The file is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (comma delimited)' and upload it again."
+                ]
+            }
+        ) from None
+
+
+def parse(text: str) -> tuple[list[str], Iterator[list[str]]]:
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    header = next(reader, None)
+    if not header or not any(cell.strip() for cell in header):
+        raise ValidationError({"file": ["The file has no header row (column names)."]})
+    return [cell.strip() for cell in header], reader
+
+
+def check_mapping(mapping: dict[str, str], header: list[str]) -> dict[str, str]:
+    errors = []
+    unknown_columns = set(mapping) - set(header)
+    if unknown_columns:
+        errors.append(f"Unknown columns: {', '.join(sorted(unknown_columns))}.")
+    targets = [field for field in mapping.values() if field]
+    if any(field not in IMPORTABLE for field in targets):
+        errors.append("Map columns to lead fields only.")
+    if len(targets) != len(set(targets)):
+        errors.append("Two columns are mapped to the same field.")
+    if "email" not in targets:
+        errors.append("Which column holds the email address? It is required.")
+    if errors:
+        raise ValidationError({"mapping": errors})
+    return {column: field for column, field in mapping.items() if field}
+
+
+def create_job(
+    *, upload, by: User, source_campaign=None, mapping: dict | None = None, start: bool = False
+) -> ImportJob:
+    """Check an uploaded CSV and store it as an import job (started now, or after the preview)."""
+    require(by, "ingest_leads")
+    if upload is None:
+        raise ValidationError({"file": ["Choose a CSV file."]})
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            {"file": [f"The file is larger than {settings.UPLOAD_MAX_BYTES // 1_048_576} MB."]}
+        )
+    data = upload.read()
+    header, rows = parse(decode(data))
+    total = sum(1 for row in rows if any(cell.strip() for cell in row))
+    if total == 0:
+        raise ValidationError({"file": ["The file has a header but no rows."]})
+    mapping = mapping or suggest_mapping(header)
+    if start:
+        check_mapping(mapping, header)
+    job = ImportJob(
+        filename=(upload.name or "leads.csv")[:200], sha256=hashlib.sha256(data).hexdigest(), mapping=mapping,
+        source_campaign=source_campaign, created_by=by, total=total,
+        status=ImportJob.Status.QUEUED if start else ImportJob.Status.PREVIEW,
+    )  # fmt: skip
+    job.file.save(f"leads-{job.sha256[:12]}.csv", ContentFile(data), save=False)
+    job.save()
+    if start:
+        _enqueue(job)
+    return job
+
+
+def start_job(job: ImportJob, *, by: User, mapping: dict[str, str]) -> ImportJob:
+    require(by, "ingest_leads")
+    header, _ = parse(decode(job.file.open("rb").read()))
+    check_mapping(mapping, header)
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+            mapping=mapping, status=ImportJob.Status.QUEUED
+        )
+        if updated:
+            job.refresh_from_db()
+            _enqueue(job)
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    from portal.celery import enqueue_on_commit
+
+    from .tasks import run_import
+
+    enqueue_on_commit(run_import, job.pk)
+
+
+def run(job_id: int) -> None:
+    """Import the rows not done yet, chunk by chunk."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.PREVIEW):
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=job.started_at or timezone.now()
+    )
+    job.refresh_from_db()
+    try:
+        header, rows = parse(decode(job.file.open("rb").read()))
+        mapping = check_mapping(job.mapping, header)
+    except ValidationError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            failure=" ".join(error.messages),
+            finished_at=timezone.now(),
+        )
+        return
+    columns = [(header.index(column), field) for column, field in mapping.items()]
+    touched: list[int] = []
+    chunk: list[tuple[int, dict]] = []
+    position = 0  # data rows seen, the unit of job.processed
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        position += 1
+        if position <= job.processed:
+            continue  # done in an earlier run
+        values = {field: row[index].strip() if index < len(row) else "" for index, field in columns}
+        if job.source_campaign_id and not values.get("source_campaign"):
+            values["source_campaign"] = job.source_campaign_id
+        chunk.append((line, values))
+        if len(chunk) == CHUNK:
+            touched += _import_chunk(job, chunk)
+            chunk = []
+    if chunk:
+        touched += _import_chunk(job, chunk)
+    new_mqls = list(
+        Lead.objects.filter(
+            pk__in=touched, stage=LeadStage.MQL, assigned_at__gte=job.started_at
+        ).select_related("owner")
+    )
+    _tell_owners(new_mqls, active_policy())  # one digest per owner for the whole import
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, finished_at=timezone.now()
+    )
+
+
+def _import_chunk(job: ImportJob, chunk: list[tuple[int, dict]]) -> list[int]:
+    with transaction.atomic():
+        results = ingest_leads([values for _, values in chunk], by=None, notify_owners=False)
+        errors = []
+        for (line, values), result in zip(chunk, results, strict=True):
+            if result.status == "error":
+                message = "; ".join(
+                    f"{field}: {' '.join(msgs)}" for field, msgs in result.errors.items()
+                )
+                errors.append({"line": line, "email": values.get("email", ""), "message": message})
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        job.processed += len(chunk)
+        job.created += sum(r.status == "created" for r in results)
+        job.updated += sum(r.status == "updated" for r in results)
+        job.errors = job.errors + errors
+        job.save(update_fields=["processed", "created", "updated", "errors"])
+    return [r.id for r in results if r.id]
+
+
+def safe_cell(value) -> str:
+    """CSV injection: a cell starting with = + - @ is read as a formula by spreadsheets."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def error_report(job: ImportJob) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "email", "problem"])
+    for error in job.errors:
+        writer.writerow(
+            [error["line"], safe_cell(error.get("email", "")), safe_cell(error["message"])]
+        )
+    return out.getvalue()

@@ -1,0 +1,371 @@
+"""Lead pages: the rep's queue, lead lists, the lead page, CSV import, scoring rules, the SLA."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.actions import run_page_action
+from portal.errors import Conflict
+from portal.permissions import SALES, can, role_of, rule_required
+
+from . import imports, scoring, selectors, services
+from .forms import (
+    ConvertForm,
+    ImportUploadForm,
+    LeadFilterForm,
+    MappingForm,
+    NoteForm,
+    ReassignForm,
+    RejectForm,
+    RuleForm,
+    ScoringSettingsForm,
+    SlaForm,
+)
+from .models import (
+    ImportJob,
+    Lead,
+    LeadStage,
+    ScoringChange,
+    ScoringRule,
+    ScoringSettings,
+    SlaPolicy,
+)
+
+
+@rule_required("view_portal")
+def index(request):
+    """Sales lands on its own queue; everyone can switch to all leads with filters."""
+    show_queue = role_of(request.user) in SALES and request.GET.get("view") != "all"
+    if show_queue:
+        leads = selectors.queue_for(request.user)
+        return render(
+            request,
+            "leads/queue.html",
+            {"leads": leads, "page": Paginator(leads, 50).get_page(request.GET.get("page"))},
+        )
+    filters = LeadFilterForm(request.GET or None, user=request.user)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    leads = selectors.lead_list(
+        stage=criteria.get("stage", ""), owner=criteria.get("owner"), campaign=criteria.get("source_campaign"),
+        min_score=criteria.get("min_score"), q=criteria.get("q", ""), breached=criteria.get("breached", False),
+    )  # fmt: skip
+    return render(
+        request, "leads/list.html",
+        {"page": Paginator(leads, 50).get_page(request.GET.get("page")), "filters": filters, "stages": LeadStage},
+    )  # fmt: skip
+
+
+def _lead_or_404(pk: int) -> Lead:
+    try:
+        return Lead.objects.select_related(
+            "owner", "source_campaign", "persona", "rejection_reason"
+        ).get(pk=pk)
+    except Lead.DoesNotExist:
+        raise Http404 from None
+
+
+@rule_required("view_portal")
+def detail(request, pk: int, forms: dict | None = None, error: str = "", status: int = 200):
+    lead = _lead_or_404(pk)
+    forms = forms or {}
+    lines = scoring.explain(lead)
+    context = {
+        "lead": lead,
+        "lines": lines,
+        "explained_total": scoring.explained_total(lines),
+        "timeline": selectors.timeline(lead),
+        "reject_form": forms.get("reject") or RejectForm(),
+        "convert_form": forms.get("convert") or ConvertForm(),
+        "reassign_form": forms.get("reassign") or ReassignForm(initial={"owner": lead.owner_id}),
+        "note_form": forms.get("note") or NoteForm(),
+        "action_error": error,
+        "can_work": can(request.user, "work_leads", lead),
+        "threshold": ScoringSettings.current().mql_threshold,
+    }
+    return render(request, "leads/detail.html", context, status=status)
+
+
+def _act(request, pk: int, perform, success: str, form_name: str = "", form=None):
+    lead = _lead_or_404(pk)
+    return run_page_action(
+        request, lambda: perform(lead), success=success, redirect_to=lead,
+        rerender=lambda **kwargs: detail(request, pk, **kwargs), form=form, form_name=form_name,
+    )  # fmt: skip
+
+
+@require_POST
+@rule_required("work_leads")
+def accept(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda lead: services.accept_lead(lead, by=request.user),
+        "Accepted. Make first contact before the deadline.",
+    )
+
+
+@require_POST
+@rule_required("work_leads")
+def reject(request, pk: int):
+    form = RejectForm(request.POST)
+
+    def perform(lead):
+        services.reject_lead(
+            lead,
+            by=request.user,
+            reason=form.cleaned_data["reason"].code,
+            note=form.cleaned_data["note"],
+        )
+
+    return _act(request, pk, perform, "Rejected. Marketing sees your reason.", "reject", form)
+
+
+@require_POST
+@rule_required("work_leads")
+def contacted(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda lead: services.mark_contacted(lead, by=request.user),
+        "First contact recorded.",
+    )
+
+
+@require_POST
+@rule_required("work_leads")
+def convert(request, pk: int):
+    form = ConvertForm(request.POST)
+
+    def perform(lead):
+        services.convert_lead(
+            lead,
+            by=request.user,
+            stage=form.cleaned_data["stage"],
+            amount=form.cleaned_data["amount"],
+        )
+
+    return _act(request, pk, perform, "Stage updated.", "convert", form)
+
+
+@require_POST
+@rule_required("assign_leads")
+def reassign(request, pk: int):
+    form = ReassignForm(request.POST)
+
+    def perform(lead):
+        services.reassign(
+            lead,
+            owner=form.cleaned_data["owner"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
+    return _act(request, pk, perform, "Reassigned; the new owner has been told.", "reassign", form)
+
+
+@require_POST
+@rule_required("view_portal")
+def recycle(request, pk: int):
+    return _act(request, pk, lambda lead: services.recycle_lead(lead, by=request.user, reason=request.POST.get("reason", "")),
+                "Back to nurture. It qualifies again when its score crosses the threshold.")  # fmt: skip
+
+
+@require_POST
+@rule_required("view_portal")
+def note(request, pk: int):
+    form = NoteForm(request.POST)
+    return _act(request, pk, lambda lead: services.add_note(lead, by=request.user, body=form.cleaned_data["body"]),
+                "Note added.", "note", form)  # fmt: skip
+
+
+# --- CSV import -----------------------------------------------------------------------------
+@rule_required("ingest_leads")
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.create_job(upload=form.cleaned_data["file"], by=request.user,
+                                     source_campaign=form.cleaned_data["source_campaign"])  # fmt: skip
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("leads:import_preview", pk=job.pk)
+    recent = ImportJob.objects.select_related("created_by").order_by("-created_at")[:10]
+    return render(
+        request,
+        "leads/import_upload.html",
+        {"form": form, "recent": recent},
+        status=400 if form.errors else 200,
+    )
+
+
+@rule_required("ingest_leads")
+def import_preview(request, pk: int):
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.status != ImportJob.Status.PREVIEW:
+        return redirect("leads:import_progress", pk=pk)
+    header, rows = imports.parse(imports.decode(job.file.open("rb").read()))
+    sample = [row for _, row in zip(range(5), rows, strict=False)]
+    form = MappingForm(request.POST or None, header=header, initial_mapping=job.mapping)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            imports.start_job(job, by=request.user, mapping=form.mapping())
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, "Import started.")
+            return redirect("leads:import_progress", pk=pk)
+    earlier = (
+        ImportJob.objects.filter(sha256=job.sha256, status=ImportJob.Status.DONE)
+        .exclude(pk=pk)
+        .first()
+    )
+    columns = [
+        (
+            form[f"col_{index}"],
+            ", ".join(row[index] for row in sample if index < len(row) and row[index].strip()),
+        )
+        for index in range(len(header))
+    ]
+    return render(
+        request, "leads/import_preview.html",
+        {"job": job, "columns": columns, "form": form, "error": error, "earlier": earlier},
+        status=400 if error else 200,
+    )  # fmt: skip
+
+
+@rule_required("view_portal")
+def import_progress(request, pk: int):
+    job = get_object_or_404(
+        ImportJob.objects.select_related("created_by", "source_campaign"), pk=pk
+    )
+    template = (
+        "leads/_import_status.html"
+        if request.headers.get("HX-Request")
+        else "leads/import_progress.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@rule_required("view_portal")
+def import_errors(request, pk: int):
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = HttpResponse(imports.error_report(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected-rows.csv"'
+    return response
+
+
+# --- Scoring ---------------------------------------------------------------------------------
+@rule_required("view_portal")
+def scoring_page(request, settings_form=None, status: int = 200):
+    current = ScoringSettings.current()
+    return render(
+        request, "leads/scoring.html",
+        {
+            "rules": ScoringRule.objects.select_related("updated_by"),
+            "settings_form": settings_form or ScoringSettingsForm(
+                initial={"mql_threshold": current.mql_threshold, "engagement_half_life_days": current.engagement_half_life_days}
+            ),
+            "current": current,
+            "changes": ScoringChange.objects.select_related("by")[:20],
+        },
+        status=status,
+    )  # fmt: skip
+
+
+@require_POST
+@rule_required("edit_scoring")
+def scoring_settings(request):
+    form = ScoringSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_scoring_settings(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Saved. All leads are being rescored.")
+            return redirect("leads:scoring")
+    return scoring_page(request, settings_form=form, status=400)
+
+
+@rule_required("edit_scoring")
+def rule_form(request, pk: int | None = None):
+    rule = get_object_or_404(ScoringRule, pk=pk) if pk else None
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_rule(rule, by=request.user, **form.service_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Rule saved. All leads are being rescored.")
+            return redirect("leads:scoring")
+    from personas.models import IcpSegment
+
+    return render(request, "leads/rule_form.html", {"form": form, "rule": rule, "segments": IcpSegment.objects.all()},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@require_POST
+@rule_required("edit_scoring")
+def rule_delete(request, pk: int):
+    rule = get_object_or_404(ScoringRule, pk=pk)
+    services.delete_rule(rule, by=request.user)
+    messages.success(request, f"Rule “{rule.name}” deleted. All leads are being rescored.")
+    return redirect("leads:scoring")
+
+
+# --- SLA -----------------------------------------------------------------------------------
+@rule_required("view_portal")
+def sla_page(request, form=None, error: str = "", status: int = 200):
+    policies = list(
+        SlaPolicy.objects.select_related(
+            "proposed_by", "marketing_approved_by", "sales_approved_by"
+        )
+    )
+    active = next((p for p in policies if p.status == SlaPolicy.Status.ACTIVE), None)
+    return render(
+        request, "leads/sla.html",
+        {"active": active, "proposed": [p for p in policies if p.status == SlaPolicy.Status.PROPOSED],
+         "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
+         "form": form or SlaForm(initial={"accept_within_hours": getattr(active, "accept_within_hours", 4),
+                                          "contact_within_hours": getattr(active, "contact_within_hours", 24)}),
+         "action_error": error},
+        status=status,
+    )  # fmt: skip
+
+
+@require_POST
+@rule_required("approve_agreements")
+def sla_propose(request):
+    form = SlaForm(request.POST)
+    if form.is_valid():
+        try:
+            services.propose_sla(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Proposed. The other team's leads are asked to approve it.")
+            return redirect("leads:sla")
+    return sla_page(request, form=form, status=400)
+
+
+@require_POST
+@rule_required("approve_agreements")
+def sla_approve(request, pk: int):
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    try:
+        policy = services.approve_sla(policy, by=request.user)
+    except Conflict as conflict:
+        return sla_page(request, error=conflict.message, status=409)
+    if policy.status == SlaPolicy.Status.ACTIVE:
+        messages.success(
+            request, f"SLA version {policy.version} is agreed and applies to new assignments."
+        )
+    else:
+        messages.success(request, "Approved for your team. Waiting for the other team's lead.")
+    return redirect("leads:sla")
