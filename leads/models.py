@@ -74,7 +74,7 @@ class Lead(models.Model):
     fit_score = models.IntegerField(default=0)
     engagement_score = models.IntegerField(default=0)
     score = models.IntegerField(default=0)
-    scored_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True, help_text="When the score last changed")
 
     stage = models.CharField(max_length=20, choices=LeadStage.choices, default=LeadStage.NEW)
     owner = models.ForeignKey(
@@ -98,6 +98,11 @@ class Lead(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     contacted_at = models.DateTimeField(null=True, blank=True)
     converted_at = models.DateTimeField(null=True, blank=True)
+    # When the lead first reached each later stage (a jump sets the skipped ones too), so
+    # the dashboard's funnel is a count of timestamps in a period.
+    sql_at = models.DateTimeField("reached SQL at", null=True, blank=True)
+    opportunity_at = models.DateTimeField("became an opportunity at", null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.ForeignKey(
         RejectionReason, on_delete=models.PROTECT, null=True, blank=True
@@ -119,7 +124,8 @@ class Lead(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["stage", "-score"]),
+            # No index holds a score column: rescoring then updates rows in place.
+            models.Index(fields=["stage", "created_at"]),
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["source_campaign", "stage"]),
             models.Index(fields=["created_at"]),

@@ -11,20 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     F,
     FloatField,
     Func,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Power, Round
+from django.db.models.functions import Power
 from django.utils import timezone
 
 from personas.models import IcpSegment
@@ -199,12 +197,25 @@ def current_model() -> Model:
 
 
 def rescore(leads, model: Model | None = None, now: datetime | None = None) -> int:
-    """Score every lead in the queryset with two UPDATE statements. Returns the count."""
+    """Score every lead in the queryset with one UPDATE statement. Returns the count.
+
+    The new scores come from one SELECT: the fit rules as a sum of CASEs over the lead's
+    columns, LEFT JOINed to the decayed engagement points grouped by lead. Each row is
+    written once, and only if a score changed; no index holds a score column, so
+    PostgreSQL can update the rows in place (heap-only tuples).
+    """
     model = model or current_model()
     now = now or timezone.now()
     fit = sum(
         (Case(When(test.q, then=Value(rule.points)), default=Value(0)) for rule, test in model.fit),
         Value(0),
+    )
+    fit_sql, fit_params = (
+        leads.order_by().annotate(new_fit=fit).values("pk", "new_fit").query.sql_with_params()
+    )
+    engagement_sql, engagement_params = (
+        "SELECT CAST(NULL AS bigint) AS lead_id, 0.0 AS total WHERE 1 = 0",
+        (),
     )
     if model.event_points:
         points = Case(
@@ -213,21 +224,30 @@ def rescore(leads, model: Model | None = None, now: datetime | None = None) -> i
             output_field=FloatField(),
         )
         decay = Power(Value(0.5), AgeInDays(F("occurred_at"), now) / Value(model.half_life_days))
-        decayed = (
-            EngagementEvent.objects.filter(lead=OuterRef("pk"), kind__in=list(model.event_points))
-            .values("lead")
+        engagement_sql, engagement_params = (
+            EngagementEvent.objects.filter(
+                lead__in=leads.order_by().values("pk"), kind__in=list(model.event_points)
+            )
+            .order_by()
+            .values("lead_id")
             .annotate(total=Sum(points * decay, output_field=FloatField()))
-            .values("total")
+            .query.sql_with_params()
         )
-        engagement = Cast(
-            Round(Coalesce(Subquery(decayed, output_field=FloatField()), Value(0.0))),
-            IntegerField(),
-        )
-    else:
-        engagement = Value(0)
-    count = leads.update(fit_score=fit, engagement_score=engagement, scored_at=now)
-    leads.update(score=F("fit_score") + F("engagement_score"))
-    return count
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    new_engagement = "COALESCE(CAST(ROUND(e.total) AS integer), 0)"
+    # Only ORM-compiled SQL is interpolated; every value travels as a parameter.
+    sql = (
+        f"UPDATE {table} SET fit_score = x.new_fit, engagement_score = x.new_engagement, "  # noqa: S608
+        "score = x.new_fit + x.new_engagement, scored_at = %s "
+        f"FROM (SELECT f.pk, f.new_fit, {new_engagement} AS new_engagement "
+        f"      FROM ({fit_sql}) AS f LEFT JOIN ({engagement_sql}) AS e ON e.lead_id = f.pk) AS x "
+        f"WHERE {table}.id = x.pk AND ({table}.fit_score <> x.new_fit "
+        f"OR {table}.engagement_score <> x.new_engagement "
+        f"OR {table}.score <> x.new_fit + x.new_engagement)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *fit_params, *engagement_params])
+    return leads.count()
 
 
 @dataclass

@@ -14,7 +14,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -338,7 +339,16 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
                 assignments.append(
                     Assignment(lead=lead, owner=owner, reason="Round-robin", created_at=now)
                 )
-        Lead.objects.bulk_update(leads, ["stage", "mql_at", "owner", *_due_times(now, policy)])
+        # All leads share the stage, time and due times; only the owner differs, so one
+        # UPDATE per owner (a few reps) instead of a CASE over every lead.
+        # Without a rep to take it, a lead keeps what it had (no owner, no due times).
+        by_owner: dict[int | None, list[int]] = {}
+        for lead in leads:
+            new_owner = owners.get(lead.pk)
+            by_owner.setdefault(new_owner.pk if new_owner else None, []).append(lead.pk)
+        for owner_id, ids in by_owner.items():
+            assigned = {"owner_id": owner_id, **_due_times(now, policy)} if owner_id else {}
+            Lead.objects.filter(pk__in=ids).update(stage=S.MQL, mql_at=now, **assigned)
         Transition.objects.bulk_create(transitions)
         Assignment.objects.bulk_create(assignments)
         if notify:
@@ -508,11 +518,16 @@ def convert_lead(lead: Lead, *, by: User, stage: str, amount=None) -> Lead:
         raise ValidationError(
             {"amount": ["Give the amount (pipeline for an opportunity, value for a win)."]}
         )
-    fields: dict[str, Any] = {"converted_at": timezone.now()}
+    now = timezone.now()
+    fields: dict[str, Any] = {"converted_at": now}
+    reached = {S.SQL: ["sql_at"], S.OPPORTUNITY: ["sql_at", "opportunity_at"],
+               S.WON: ["sql_at", "opportunity_at", "won_at"], S.LOST: []}[stage]  # fmt: skip
+    for name in reached:  # the first time only: a stage reached earlier keeps its date
+        fields[name] = Coalesce(F(name), Value(now))
     if amount is not None:
         fields["amount"] = amount
     if stage in (S.WON, S.LOST):
-        fields["closed_at"] = timezone.now()
+        fields["closed_at"] = now
     with transaction.atomic():
         return _move(
             lead,

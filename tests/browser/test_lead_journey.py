@@ -37,8 +37,8 @@ def seed_lead_defaults():
 
 def test_import_with_a_bad_row_then_accept_reject_and_marketing_sees_why(
     new_page,
-    start_worker,
-    tmp_path,  # noqa: F811 (the fixture imported above)
+    start_worker,  # noqa: F811 (the fixture imported above)
+    tmp_path,
 ):
     seed_lead_defaults()
     marketer = make_user("marketer", first_name="Mia")

@@ -97,6 +97,33 @@ def test_convert_through_the_funnel_with_amounts(sales_rep):
     ]
 
 
+def test_each_stage_reached_keeps_its_first_date_and_a_jump_fills_the_skipped_ones(sales_rep):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    jumped = make_mql(sales_rep)
+    services.accept_lead(jumped, by=sales_rep)
+    jumped = services.convert_lead(jumped, by=sales_rep, stage="opportunity", amount="1000")
+    assert jumped.sql_at == jumped.opportunity_at == jumped.converted_at and jumped.won_at is None
+
+    stepped = make_mql(sales_rep)
+    services.accept_lead(stepped, by=sales_rep)
+    stepped = services.convert_lead(stepped, by=sales_rep, stage="sql")
+    first_sql = stepped.sql_at - timedelta(days=3)
+    Lead.objects.filter(pk=stepped.pk).update(sql_at=first_sql)
+    stepped = services.convert_lead(stepped, by=sales_rep, stage="opportunity", amount="900")
+    stepped = services.convert_lead(stepped, by=sales_rep, stage="won", amount="900")
+    assert stepped.sql_at == first_sql
+    assert first_sql < stepped.opportunity_at <= stepped.won_at <= timezone.now()
+
+    lost = make_mql(sales_rep)
+    services.accept_lead(lost, by=sales_rep)
+    services.convert_lead(lost, by=sales_rep, stage="sql")
+    lost = services.convert_lead(lost, by=sales_rep, stage="lost")
+    assert lost.sql_at and lost.opportunity_at is None and lost.won_at is None
+
+
 def test_recycle_back_to_nurture_and_qualify_again(sales_rep, marketer):
     from leads.models import ScoringRule
 
