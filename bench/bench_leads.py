@@ -99,6 +99,13 @@ def bench_ingest(args, marketer) -> list[tuple[str, str]]:
     ]
 
 
+def clear_leads() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE leads_lead CASCADE")
+
+
 def insert_leads(count: int, **sql_values: str) -> None:
     """Generate leads in the database (generate_series): fast enough for a million rows."""
     from django.db import connection
@@ -134,9 +141,8 @@ def bench_rescore(args) -> list[tuple[str, str]]:
     from django.db import connection
 
     from leads import services
-    from leads.models import Lead
 
-    Lead.objects.all().delete()
+    clear_leads()
     count = 10_000 if args.quick else 100_000
     insert_leads(count, stage="(ARRAY['new','new','new','mql','accepted','recycled'])[1 + g % 6]")
     with connection.cursor() as cursor:  # two events a lead, within the last 60 days
@@ -162,9 +168,8 @@ def bench_sla_sweep(args) -> list[tuple[str, str]]:
     from django.utils import timezone
 
     from leads import sla
-    from leads.models import Lead
 
-    Lead.objects.all().delete()
+    clear_leads()
     count = 50_000 if args.quick else 1_000_000
     due = 2_000
     owner = "(SELECT id FROM portal_user WHERE username = 'bench-rep0')"
@@ -208,14 +213,12 @@ def bench_pages(args, reps) -> list[tuple[str, str]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from leads.models import Lead
-
     rep = reps[0]
     client = Client()
     client.force_login(rep)
     rows = []
     for size in (50, 1000):
-        Lead.objects.all().delete()
+        clear_leads()
         insert_leads(size, stage="'mql'", owner_id=str(rep.pk),
                      accept_due_at="now() + (g % 48) * interval '1 hour'")  # fmt: skip
         for label, url in (("queue", "/leads/"), ("lead list", "/leads/?view=all")):

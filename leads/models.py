@@ -63,8 +63,14 @@ class Lead(models.Model):
     region = models.CharField(
         max_length=60, blank=True, help_text="Sales region, from the country when not given"
     )
+    # No single-column index: (source_campaign, stage) below serves it; fewer indexes, faster writes.
     source_campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+        "campaigns.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        db_index=False,
     )
     persona = models.ForeignKey(
         "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
@@ -77,12 +83,13 @@ class Lead(models.Model):
     scored_at = models.DateTimeField(null=True, blank=True, help_text="When the score last changed")
 
     stage = models.CharField(max_length=20, choices=LeadStage.choices, default=LeadStage.NEW)
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # indexed by (owner, stage) below
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="leads",
+        db_index=False,
     )
     mql_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)

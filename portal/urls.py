@@ -11,6 +11,7 @@ from leads import api as leads_api
 from personas import api as personas_api
 
 from . import api, views
+from .dashboard import api as dashboard_api
 from .dashboard import views as dashboard_views
 
 router = SimpleRouter()
@@ -33,6 +34,29 @@ api_urlpatterns = [
     path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
     path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
     path("sla-policy/approve/", leads_api.SlaApproveView.as_view(), name="sla-policy-approve"),
+    path("dashboard/funnel/", dashboard_api.FunnelView.as_view(), name="dashboard-funnel"),
+    path("dashboard/sla/", dashboard_api.SlaView.as_view(), name="dashboard-sla"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # A page people open in a browser: signed-out visitors go to the login page.
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    *router.urls,
+]
+
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("lead-events/", leads_api.LeadEventView.as_view(), name="lead-events"),
+    path("rejection-reasons/", leads_api.RejectionReasonList.as_view(), name="rejection-reasons"),
+    path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
+    path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
+    path("sla-policy/approve/", leads_api.SlaApproveView.as_view(), name="sla-policy-approve"),
+    path("dashboard/funnel/", dashboard_api.FunnelView.as_view(), name="dashboard-funnel"),
+    path("dashboard/sla/", dashboard_api.SlaView.as_view(), name="dashboard-sla"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page people open in a browser: signed-out visitors go to the login page.
     path(

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -15,12 +15,19 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors, services
 from .celery import app as celery_app
 from .forms import LoginForm, PasswordChangeStyledForm, PreferencesForm
+from .models import Team
 from .permissions import rule_required
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # Leadership lands on the shared dashboard; everyone else on their home page.
+        if self.request.user.team == Team.LEADERSHIP:
+            return resolve_url("dashboard:index")
+        return super().get_default_redirect_url()
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

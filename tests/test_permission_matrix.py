@@ -445,6 +445,9 @@ MATRIX: dict[str, list[Check]] = {
         Check("post", statuses(302, 403, marketing_lead=302, sales_lead=409), kwargs=proposed_sla)
     ],
     "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
+    "dashboard:export": [
+        Check("get", PAGE_FOR_EVERYONE, kwargs=lambda world, user: {"table": "funnel"})
+    ],
     "dashboard:targets": [
         Check("get", PAGE_FOR_EVERYONE),
         Check(
@@ -722,6 +725,8 @@ MATRIX: dict[str, list[Check]] = {
         )
     ],
     "api:rejection-reasons": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:dashboard-funnel": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:dashboard-sla": [Check("get", API_FOR_EVERYONE, api=True)],
     "api:scoring-rule-list": [
         Check("get", API_FOR_EVERYONE, api=True),
         Check(

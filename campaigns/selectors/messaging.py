@@ -167,6 +167,32 @@ def most_used_this_month(limit: int = 10, *, now=None) -> list[Asset]:
     )
 
 
+def most_used_between(start, end, limit: int = 10) -> list[Asset]:
+    """Assets sales opened or downloaded most in [start, end), with `uses` and `users`."""
+    in_period = Q(
+        usage__created_at__gte=start, usage__created_at__lt=end, usage__user__team=Team.SALES
+    )
+    return list(
+        Asset.objects.annotate(
+            uses=Count("usage", filter=in_period),
+            users=Count("usage__user", filter=in_period, distinct=True),
+        )
+        .filter(uses__gt=0)
+        .order_by("-uses", "title")[:limit]
+    )
+
+
+def collateral_health(today=None) -> dict[str, int]:
+    """Published assets: how many, how many stale, how many no rep has ever opened."""
+    used_by_sales = AssetUsage.objects.filter(asset=OuterRef("pk"), user__team=Team.SALES)
+    published = Asset.objects.filter(status=AssetStatus.PUBLISHED)
+    return {
+        "published": published.count(),
+        "stale": published.stale(today).count(),
+        "never_used": published.exclude(Exists(used_by_sales)).count(),
+    }
+
+
 def never_used(limit: int = 50) -> list[Asset]:
     """Published, and no sales rep has ever opened or downloaded it."""
     used_by_sales = AssetUsage.objects.filter(asset=OuterRef("pk"), user__team=Team.SALES)
@@ -234,9 +260,13 @@ def call_sheet(persona, user: User) -> CallSheet:
     )
 
 
-def insight_groups(*, kind: str = "", persona=None, answered: bool | None = None) -> list[dict]:
-    """Identical field insights counted together, most reported first."""
+def insight_groups(
+    *, kind: str = "", persona=None, answered: bool | None = None, between=None
+) -> list[dict]:
+    """Identical field insights counted together, most reported first (optionally in [start, end))."""
     insights = FieldInsight.objects.all()
+    if between is not None:
+        insights = insights.filter(created_at__gte=between[0], created_at__lt=between[1])
     if kind:
         insights = insights.filter(kind=kind)
     if persona is not None:

@@ -3,8 +3,11 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from campaigns.models import Campaign
 from portal.forms import Form
 from portal.services import quarter_of
+
+from . import metrics
 
 
 def quarter_choices(today: date | None = None, count: int = 4) -> list[tuple[str, str]]:
@@ -45,3 +48,53 @@ class TargetProposalForm(Form):
         start = date.fromisoformat(data.pop("period"))
         data["period_start"], data["period_end"] = quarter_of(start)
         return data
+
+
+class DashboardFilterForm(Form):
+    """Which period (a quarter, or from/to dates) and which campaign the dashboard shows."""
+
+    period = forms.ChoiceField(label="Quarter", required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.order_by("name"), required=False, empty_label="All campaigns"
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # The API spells the dates from/to (shared/API.md); the page uses the same names.
+        if data is not None:
+            data = {
+                "period": data.get("period", ""),
+                "start": data.get("from", data.get("start", "")),
+                "end": data.get("to", data.get("end", "")),
+                "campaign": data.get("campaign", ""),
+            }
+        super().__init__(data, **kwargs)
+        self.fields["period"].choices = [("", "Custom dates"), *metrics.quarter_choices()]
+        if data is None:
+            self.initial["period"] = metrics.Period.quarter_of(timezone.localdate()).key
+
+    def clean_period(self):
+        key = self.cleaned_data["period"]
+        return metrics.Period.from_key(key) if key else None
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if self.errors or cleaned.get("period"):
+            return cleaned  # a quarter, when picked, wins over the dates
+        if not (start or end):
+            cleaned["period"] = metrics.Period.quarter_of(timezone.localdate())
+            return cleaned
+        if not (start and end):
+            raise forms.ValidationError("Pick a quarter, or give both dates (from and to).")
+        if end < start:
+            raise forms.ValidationError("The end date cannot be before the start date.")
+        if (end - start).days > 3 * 366:
+            raise forms.ValidationError("Pick a period of at most three years.")
+        cleaned["period"] = metrics.Period(start, end)
+        return cleaned

@@ -1,6 +1,10 @@
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import home as campaign_home
@@ -10,7 +14,8 @@ from portal.errors import Conflict
 from portal.models import SharedTarget
 from portal.permissions import rule_required
 
-from .forms import TargetProposalForm
+from . import metrics
+from .forms import DashboardFilterForm, TargetProposalForm
 
 
 @rule_required("view_portal")
@@ -20,13 +25,50 @@ def home(request):
     return render(request, "portal/home.html", {"recent_notifications": recent, "panels": panels})
 
 
+def _board(request) -> tuple[DashboardFilterForm, metrics.Dashboard | None]:
+    """The filters from the query string, and the dashboard they pick (None if they are invalid)."""
+    form = DashboardFilterForm(request.GET or None)
+    if not request.GET:
+        return form, metrics.build(metrics.Period.quarter_of(timezone.localdate()))
+    if not form.is_valid():
+        return form, None
+    return form, metrics.build(form.cleaned_data["period"], form.cleaned_data.get("campaign"))
+
+
 @rule_required("view_portal")
 def dashboard(request):
+    form, board = _board(request)
+    if board is None:
+        return render(request, "portal/dashboard.html", {"form": form}, status=400)
+    query = request.GET.urlencode()
     return render(
         request,
-        "portal/coming_soon.html",
-        {"section": "Dashboard", "blurb": "The one funnel both teams are measured on."},
+        "portal/dashboard.html",
+        {"form": form, "board": board, "charts": metrics.charts(board), "query": query},
     )
+
+
+@rule_required("view_portal")
+def export_csv(request, table: str):
+    """Any dashboard table as CSV, for the same period and campaign as the page."""
+    form, board = _board(request)
+    if board is None:
+        return HttpResponse(
+            " ".join(m for errors in form.errors.values() for m in errors),
+            status=400, content_type="text/plain; charset=utf-8",
+        )  # fmt: skip
+    period = board.period
+    if table not in board.tables:
+        raise Http404("No such table.")
+    chosen = board.tables[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"tandem-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow([column.label for column in chosen.columns])
+    for values in chosen.values():
+        writer.writerow(["" if value is None else value for value in values])
+    return response
 
 
 @rule_required("view_portal")
@@ -80,13 +122,3 @@ def approve_targets(request, pk: int):
     else:
         messages.success(request, "Approved for your team. Waiting for the other team's lead.")
     return redirect("dashboard:targets")
-
-
-def coming_soon(section: str, blurb: str):
-    """A page for an area not built yet: says so plainly, shows no made-up data."""
-
-    @rule_required("view_portal")
-    def view(request):
-        return render(request, "portal/coming_soon.html", {"section": section, "blurb": blurb})
-
-    return view

@@ -33,3 +33,25 @@ def money(value):
     if value is None or value == "":
         return "—"
     return f"{value:,.0f}"
+
+
+def format_cell(value, kind: str) -> str:
+    """A dashboard figure as people read it; a missing figure (nothing to divide by) is a dash."""
+    if value is None:
+        return "—"
+    if kind == "pct":
+        return f"{value * 100:.0f}%"
+    if kind == "money":
+        return money(value)
+    if kind == "hours":
+        return f"{value:.1f} h"
+    if kind == "int":
+        return f"{value:,}"
+    return str(value)
+
+
+@register.simple_tag
+def cell(row: dict, column) -> str:
+    """{% cell row column %}: the column's value, formatted by the column's (or the row's) kind."""
+    kind = row.get("kind", "int") if column.kind == "number" else column.kind
+    return format_cell(row.get(column.key), kind)
