@@ -1,5 +1,7 @@
 """Dashboard figures for scripts (shared/API.md): the funnel and the SLA, for a period."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -32,7 +34,8 @@ def read_filters(request) -> tuple[metrics.Period, object]:
 
 
 def _amount(value):
-    return None if value is None else str(value)
+    """Money as a string with cents, as every amount in the API (same on SQLite and PostgreSQL)."""
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
 
 def _stages(counts: dict) -> list[dict]:
