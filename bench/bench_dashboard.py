@@ -50,7 +50,7 @@ FROM (
                WHEN (g * 7919 %% 1000) / 1000.0 < 0.33 THEN 'mql'
                ELSE 'new'
            END AS stage
-    FROM generate_series(%(start)s, %(stop)s) AS g
+    FROM generate_series(%(start)s::bigint, %(stop)s::bigint) AS g
 ) AS generated
 """
 

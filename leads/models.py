@@ -136,6 +136,24 @@ class Lead(models.Model):
             models.Index(fields=["owner", "stage"]),
             models.Index(fields=["source_campaign", "stage"]),
             models.Index(fields=["created_at"]),
+            # The dashboard: "reached this stage in the period" is a range scan on each date.
+            # Partial (not null), so a new lead costs none of them.
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=Q(**{f"{name}__isnull": False}),
+                    name=f"lead_{name}_reached",
+                )
+                for name in (
+                    "mql_at",
+                    "assigned_at",
+                    "accepted_at",
+                    "sql_at",
+                    "opportunity_at",
+                    "won_at",
+                    "closed_at",
+                )
+            ),
             # The SLA sweep: only leads still waiting, by the time something is due.
             models.Index(
                 fields=["accept_warn_at"],
