@@ -67,8 +67,17 @@ def export_csv(request, table: str):
     writer = csv.writer(response)
     writer.writerow([column.label for column in chosen.columns])
     for values in chosen.values():
-        writer.writerow(["" if value is None else value for value in values])
+        writer.writerow([_csv_cell(value) for value in values])
     return response
+
+
+def _csv_cell(value):
+    """None as empty; text that a spreadsheet would run as a formula is quoted with a '."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 @rule_required("view_portal")
