@@ -300,7 +300,7 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(client, world)
     world["a"].__class__.objects.filter(pk=world["a"].pk).update(name="=HYPERLINK(1)")
     client.force_login(make_user("marketer"))
     rows = read_csv(client.get("/dashboard/export/campaigns.csv", {"period": "2026-Q3"}))
-    assert ["'=HYPERLINK(1)"] == [row[0] for row in rows if "HYPERLINK" in row[0]]
+    assert [row[0] for row in rows if "HYPERLINK" in row[0]] == ["'=HYPERLINK(1)"]
 
 
 def test_api_funnel_with_filters(client, world):
