@@ -158,7 +158,10 @@ def bench_rescore(args) -> list[tuple[str, str]]:
         result = services.rescore_all()
     return [
         (f"rescore all {count:,} leads ({2 * count:,} events)", ms(samples[0])),
-        ("  result", f"{result['scored']:,} scored, {result['handed_off']:,} newly handed off"),
+        (
+            "  result",
+            f"{result['changed']:,} scores changed, {result['handed_off']:,} newly handed off",
+        ),
     ]
 
 

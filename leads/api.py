@@ -50,7 +50,6 @@ class LeadInputSerializer(serializers.Serializer):
     )
 
 
-LeadInput = LeadInputSerializer
 RowResults = inline_serializer(
     "BulkRowResult",
     {"row": serializers.IntegerField(), "status": serializers.CharField(), "id": serializers.IntegerField(allow_null=True),
@@ -96,7 +95,9 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )  # fmt: skip
         return Lead.objects.select_related("rejection_reason")
 
-    @extend_schema(request=LeadInput, responses={200: LeadSerializer, 201: LeadSerializer})
+    @extend_schema(
+        request=LeadInputSerializer, responses={200: LeadSerializer, 201: LeadSerializer}
+    )
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send one lead as an object."]})
@@ -106,7 +107,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(request=LeadInput, responses=LeadSerializer)
+    @extend_schema(request=LeadInputSerializer, responses=LeadSerializer)
     def partial_update(self, request, *args, **kwargs):
         lead = self.get_object()
         data = {**dict(request.data), "email": request.data.get("email", lead.email)}

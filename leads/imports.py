@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from portal.models import User
 from portal.permissions import require
+from portal.spreadsheets import safe_cell
 
 from .models import ImportJob, Lead, LeadStage
 from .services import INGEST_FIELDS, _tell_owners, active_policy, ingest_leads
@@ -224,12 +225,6 @@ def _import_chunk(job: ImportJob, chunk: list[tuple[int, dict]]) -> list[int]:
         job.errors = job.errors + errors
         job.save(update_fields=["processed", "created", "updated", "errors"])
     return [r.id for r in results if r.id]
-
-
-def safe_cell(value) -> str:
-    """CSV injection: a cell starting with = + - @ is read as a formula by spreadsheets."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def error_report(job: ImportJob) -> str:

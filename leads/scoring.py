@@ -198,7 +198,7 @@ def current_model() -> Model:
 
 
 def rescore(leads, model: Model | None = None, now: datetime | None = None) -> int:
-    """Score every lead in the queryset with one UPDATE statement. Returns the count.
+    """Score every lead in the queryset with one UPDATE statement; returns how many changed.
 
     The new scores come from one SELECT: the fit rules as a sum of CASEs over the lead's
     columns, LEFT JOINed to the decayed engagement points grouped by lead. Each row is
@@ -248,7 +248,7 @@ def rescore(leads, model: Model | None = None, now: datetime | None = None) -> i
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, *fit_params, *engagement_params])
-    return leads.count()
+        return cursor.rowcount
 
 
 @dataclass

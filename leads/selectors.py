@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import median
 
 from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 
+from portal.db import HoursBetween, Median
 from portal.models import User
 
 from .models import Assignment, EngagementEvent, Lead, LeadNote, LeadStage, Transition
@@ -101,14 +101,12 @@ def campaign_quality(campaign) -> LeadQuality:
         mqls=Count("pk", filter=Q(mql_at__isnull=False)),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         rejected=Count("pk", filter=Q(stage=S.REJECTED)),
+        median_wait=Median(
+            HoursBetween("assigned_at", "accepted_at"),
+            filter=Q(accepted_at__isnull=False, assigned_at__isnull=False),
+        ),
     )
     decided = counts["accepted"] + counts["rejected"]
-    waits = [
-        (accepted - handed).total_seconds() / 3600
-        for handed, accepted in leads.filter(
-            accepted_at__isnull=False, assigned_at__isnull=False
-        ).values_list("assigned_at", "accepted_at")
-    ]
     reasons = list(
         leads.filter(stage=S.REJECTED, rejection_reason__isnull=False)
         .values_list("rejection_reason__label")
@@ -118,7 +116,7 @@ def campaign_quality(campaign) -> LeadQuality:
     return LeadQuality(
         leads=counts["total"], mqls=counts["mqls"], accepted=counts["accepted"], rejected=counts["rejected"],
         acceptance_rate=counts["accepted"] / decided if decided else None,
-        median_hours_to_accept=median(waits) if waits else None, reasons=reasons,
+        median_hours_to_accept=counts["median_wait"], reasons=reasons,
     )  # fmt: skip
 
 

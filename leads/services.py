@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Max, Min, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -55,10 +55,12 @@ TEXT_LIMITS = {"first_name": 100, "last_name": 100, "title": 200, "phone": 50, "
 
 
 # --- Ingest -------------------------------------------------------------------------------
-def clean_lead_row(
-    data: dict[str, Any], *, campaigns: dict[int, Campaign] | None = None
-) -> tuple[dict, dict]:
-    """Validate one incoming lead; returns (values, errors). Fast: bulk imports call it per row."""
+def clean_lead_row(data: dict[str, Any], *, known: dict[str, set[int]]) -> tuple[dict, dict]:
+    """Validate one incoming lead; returns (values, errors).
+
+    `known` holds the ids that exist per reference field (from `_known_ids`, one query per
+    batch), so a bulk import costs no query per row.
+    """
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(data) - set(INGEST_FIELDS))
@@ -91,23 +93,18 @@ def clean_lead_row(
         except ValueError:
             errors["employees"] = ["A whole number of employees, 0 or more."]
     if data.get("annual_revenue") not in (None, ""):
-        try:
-            revenue = Decimal(str(data["annual_revenue"]).replace(",", "").strip())
-            if revenue < 0 or not revenue.is_finite():
-                raise InvalidOperation
-            values["annual_revenue"] = revenue
-        except InvalidOperation:
+        revenue = _non_negative_decimal(str(data["annual_revenue"]).replace(",", ""))
+        if revenue is None:
             errors["annual_revenue"] = ["A number, 0 or more."]
+        else:
+            values["annual_revenue"] = revenue
     if data.get("country") not in (None, ""):
         country = str(data["country"]).strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", country):
             errors["country"] = ["A two-letter country code, e.g. DE or US."]
         else:
             values["country"] = country
-    for name, model, cache in (
-        ("source_campaign", Campaign, campaigns),
-        ("persona", Persona, None),
-    ):
+    for name in REFERENCES:
         raw = data.get(name)
         if raw in (None, ""):
             continue
@@ -116,18 +113,42 @@ def clean_lead_row(
         except (TypeError, ValueError):
             errors[name] = ["An id."]
             continue
-        if cache is not None:
-            if pk not in cache:
-                errors[name] = [f"No {name.replace('_', ' ')} with id {pk}."]
-            else:
-                values[name] = cache[pk]
-        elif not model.objects.filter(pk=pk).exists():
+        if pk not in known[name]:
             errors[name] = [f"No {name.replace('_', ' ')} with id {pk}."]
         else:
             values[f"{name}_id"] = pk
     if "region" not in values and values.get("country"):
         values["region"] = region_for(values["country"])
     return values, errors
+
+
+def _non_negative_decimal(text: str) -> Decimal | None:
+    """A finite number of 0 or more, or None when the text is not one."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+REFERENCES = {"source_campaign": Campaign, "persona": Persona}
+
+
+def _known_ids(rows: list) -> dict[str, set[int]]:
+    """Per reference field, which of the ids the rows mention exist (one query per field)."""
+    known = {}
+    for name, model in REFERENCES.items():
+        wanted = {
+            int(row[name])
+            for row in rows
+            if isinstance(row, dict) and str(row.get(name) or "").strip().isdigit()
+        }
+        known[name] = (
+            set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+            if wanted
+            else set()
+        )
+    return known
 
 
 @dataclass
@@ -151,12 +172,7 @@ def ingest_leads(
         require(by, "ingest_leads")
     if len(rows) > BULK_LIMIT:
         raise ValidationError({"__all__": [f"Send at most {BULK_LIMIT} leads at a time."]})
-    campaign_ids = {
-        int(r["source_campaign"])
-        for r in rows
-        if isinstance(r, dict) and str(r.get("source_campaign") or "").isdigit()
-    }
-    campaigns = Campaign.objects.in_bulk(campaign_ids)
+    known = _known_ids(rows)
     results: list[RowResult] = []
     valid: list[tuple[int, dict]] = []
     for index, row in enumerate(rows):
@@ -167,7 +183,7 @@ def ingest_leads(
                 )
             )
             continue
-        values, errors = clean_lead_row(row, campaigns=campaigns)
+        values, errors = clean_lead_row(row, known=known)
         if errors:
             results.append(RowResult(first_row + index, "error", errors=errors))
         else:
@@ -285,6 +301,12 @@ def active_policy() -> SlaPolicy:
     )
 
 
+SLA_FIELDS = (
+    "assigned_at", "accept_due_at", "accept_warn_at", "contact_due_at", "contact_warn_at",
+    "accept_warned_at", "accept_breached_at", "contact_warned_at", "contact_breached_at",
+)  # fmt: skip
+
+
 def _due_times(start: datetime, policy: SlaPolicy) -> dict[str, datetime]:
     accept = timedelta(hours=policy.accept_within_hours)
     contact = timedelta(hours=policy.contact_within_hours)
@@ -319,7 +341,12 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
         owners = choose_owners(leads)
         now = timezone.now()
         policy = active_policy()
+        due = _due_times(now, policy)
         transitions, assignments = [], []
+        # All leads share the stage, time and due times; only the owner differs, so one
+        # UPDATE per owner (a few reps) instead of a CASE over every lead. Without a rep to
+        # take it, a lead keeps what it had (no owner, no due times).
+        by_owner: dict[int | None, list[int]] = {}
         for lead in leads:
             transitions.append(
                 Transition(
@@ -332,22 +359,16 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
             )
             lead.stage, lead.mql_at = S.MQL, now
             owner = owners.get(lead.pk)
+            by_owner.setdefault(owner.pk if owner else None, []).append(lead.pk)
             if owner is not None:
                 lead.owner = owner
-                for name, value in _due_times(now, policy).items():
+                for name, value in due.items():
                     setattr(lead, name, value)
                 assignments.append(
                     Assignment(lead=lead, owner=owner, reason="Round-robin", created_at=now)
                 )
-        # All leads share the stage, time and due times; only the owner differs, so one
-        # UPDATE per owner (a few reps) instead of a CASE over every lead.
-        # Without a rep to take it, a lead keeps what it had (no owner, no due times).
-        by_owner: dict[int | None, list[int]] = {}
-        for lead in leads:
-            new_owner = owners.get(lead.pk)
-            by_owner.setdefault(new_owner.pk if new_owner else None, []).append(lead.pk)
         for owner_id, ids in by_owner.items():
-            assigned = {"owner_id": owner_id, **_due_times(now, policy)} if owner_id else {}
+            assigned = {"owner_id": owner_id, **due} if owner_id else {}
             Lead.objects.filter(pk__in=ids).update(stage=S.MQL, mql_at=now, **assigned)
         Transition.objects.bulk_create(transitions)
         Assignment.objects.bulk_create(assignments)
@@ -508,12 +529,9 @@ def convert_lead(lead: Lead, *, by: User, stage: str, amount=None) -> Lead:
     if amount in ("", None):
         amount = None
     else:
-        try:
-            amount = Decimal(str(amount))
-            if amount < 0 or not amount.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            raise ValidationError({"amount": ["An amount of 0 or more."]}) from None
+        amount = _non_negative_decimal(str(amount))
+        if amount is None:
+            raise ValidationError({"amount": ["An amount of 0 or more."]})
     if stage in (S.OPPORTUNITY, S.WON) and amount is None:
         raise ValidationError(
             {"amount": ["Give the amount (pipeline for an opportunity, value for a win)."]}
@@ -543,7 +561,7 @@ def recycle_lead(lead: Lead, *, by: User, reason: str = "") -> Lead:
     """Back to nurture: no owner, no SLA; it can qualify again when its score crosses the threshold."""
     if not (can(by, "ingest_leads") or can(by, "work_leads")):
         require(by, "ingest_leads")
-    fields = {name: None for name in _due_times(timezone.now(), active_policy())} | {"owner": None}
+    fields = {name: None for name in SLA_FIELDS} | {"owner": None}
     with transaction.atomic():
         return _move(lead, to=S.RECYCLED, allowed_from=[S.REJECTED, S.LOST, S.MQL], action="recycle", by=by,
                      reason=reason.strip(), **fields)  # fmt: skip
@@ -568,11 +586,7 @@ def _clean_rule(rule: ScoringRule) -> None:
         errors["name"] = ["Name the rule."]
     if rule.kind not in ScoringRule.Kind.values:
         errors["kind"] = ["fit or engagement."]
-    if (
-        not isinstance(rule.points, int)
-        or isinstance(rule.points, bool)
-        or not -1000 <= rule.points <= 1000
-    ):
+    if not _whole_number(rule.points, -1000, 1000):
         errors["points"] = ["Whole points between -1000 and 1000."]
     if rule.kind == ScoringRule.Kind.ENGAGEMENT:
         if rule.event_kind not in EventKind.values:
@@ -610,6 +624,11 @@ def _clean_rule(rule: ScoringRule) -> None:
             )
     if errors:
         raise ValidationError(errors)
+
+
+def _whole_number(value, low: int, high: int) -> bool:
+    """An int (not a bool) from low to high: what JSON and forms hand the services."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _is_number(value) -> bool:
@@ -660,13 +679,9 @@ def update_scoring_settings(
 ) -> ScoringSettings:
     require(by, "edit_scoring")
     errors = {}
-    if (
-        not isinstance(mql_threshold, int)
-        or isinstance(mql_threshold, bool)
-        or not 1 <= mql_threshold <= 10_000
-    ):
+    if not _whole_number(mql_threshold, 1, 10_000):
         errors["mql_threshold"] = ["A whole number from 1 to 10,000."]
-    if not isinstance(engagement_half_life_days, int) or not 1 <= engagement_half_life_days <= 365:
+    if not _whole_number(engagement_half_life_days, 1, 365):
         errors["engagement_half_life_days"] = ["Between 1 and 365 days."]
     if errors:
         raise ValidationError(errors)
@@ -708,15 +723,15 @@ def request_rescore() -> None:
 def rescore_all(now: datetime | None = None) -> dict[str, int]:
     """Rescore all leads (set-based, in id ranges) and hand off those that now qualify."""
     model = scoring.current_model()
-    bounds = Lead.objects.order_by("pk").values_list("pk", flat=True)
-    first, last = bounds.first(), Lead.objects.order_by("-pk").values_list("pk", flat=True).first()
-    scored = handed = 0
+    bounds = Lead.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    first, last = bounds["first"], bounds["last"]
+    changed = handed = 0
     if first is not None:
         step = 50_000
         for start in range(first, last + 1, step):
             with transaction.atomic():
                 chunk = Lead.objects.filter(pk__gte=start, pk__lt=start + step)
-                scored += scoring.rescore(chunk, model, now)
+                changed += scoring.rescore(chunk, model, now)
                 qualifying = chunk.filter(
                     stage__in=QUALIFIABLE, score__gte=model.threshold
                 ).values_list("pk", flat=True)
@@ -724,7 +739,7 @@ def rescore_all(now: datetime | None = None) -> dict[str, int]:
     ScoringSettings.objects.filter(pk=ScoringSettings.current().pk).update(
         rescored_at=timezone.now()
     )
-    return {"scored": scored, "handed_off": handed}
+    return {"changed": changed, "handed_off": handed}
 
 
 # --- SLA policy, agreed by both leads -------------------------------------------------------
@@ -735,7 +750,7 @@ def propose_sla(*, by: User, accept_within_hours: int, contact_within_hours: int
         ("accept_within_hours", accept_within_hours),
         ("contact_within_hours", contact_within_hours),
     ):
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 24 * 30:
+        if not _whole_number(value, 1, 24 * 30):
             errors[name] = ["Whole hours, from 1 to 720."]
     if not errors and contact_within_hours < accept_within_hours:
         errors["contact_within_hours"] = [
@@ -743,7 +758,7 @@ def propose_sla(*, by: User, accept_within_hours: int, contact_within_hours: int
         ]
     if errors:
         raise ValidationError(errors)
-    side = "marketing" if by.team == Team.MARKETING else "sales"
+    side = core.approval_side(by)
     with transaction.atomic():
         SlaPolicy.objects.filter(status=SlaPolicy.Status.PROPOSED).update(
             status=SlaPolicy.Status.SUPERSEDED
@@ -765,27 +780,9 @@ def propose_sla(*, by: User, accept_within_hours: int, contact_within_hours: int
 
 def approve_sla(policy: SlaPolicy, *, by: User) -> SlaPolicy:
     require(by, "approve_agreements")
-    side = "marketing" if by.team == Team.MARKETING else "sales"
     with transaction.atomic():
         policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
-        if policy.status != SlaPolicy.Status.PROPOSED:
-            raise InvalidTransition(
-                "SLA policy",
-                policy.get_status_display().lower(),
-                "approve",
-                ["waiting for approval"],
-            )
-        if getattr(policy, f"{side}_approved_by_id"):
-            raise Conflict(
-                f"{getattr(policy, f'{side}_approved_by')} already approved this version for {side}."
-            )
-        now = timezone.now()
-        setattr(policy, f"{side}_approved_by", by)
-        setattr(policy, f"{side}_approved_at", now)
-        if policy.marketing_approved_by_id and policy.sales_approved_by_id:
-            SlaPolicy.objects.filter(status=SlaPolicy.Status.ACTIVE).update(
-                status=SlaPolicy.Status.SUPERSEDED
-            )
-            policy.status, policy.activated_at = SlaPolicy.Status.ACTIVE, now
-        policy.save()
+        core.approve_jointly(
+            policy, by=by, noun="SLA policy", these="this version", active=SlaPolicy.objects.all()
+        )
     return policy

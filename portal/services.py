@@ -403,7 +403,7 @@ def propose_targets(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    side = "marketing" if by.team == Team.MARKETING else "sales"
+    side = approval_side(by)
     with transaction.atomic():
         target = SharedTarget.objects.create(
             period_start=period_start,
@@ -425,30 +425,47 @@ def propose_targets(
     return target
 
 
+def approval_side(user: User) -> str:
+    """Which team's approval a lead gives to a joint agreement: "marketing" or "sales"."""
+    return "marketing" if user.team == Team.MARKETING else "sales"
+
+
+def approve_jointly(agreement, *, by: User, noun: str, these: str, active) -> bool:
+    """Record `by`'s team approval on a proposal that needs a marketing AND a sales lead.
+
+    Shared by the SLA and the targets: `agreement` is locked by the caller and has
+    a Status (proposed, active, superseded), {marketing,sales}_approved_by/_at and
+    activated_at; `active` is the queryset
+    of agreements it replaces. Returns True when this approval made it active.
+    """
+    side, status = approval_side(by), type(agreement).Status
+    if agreement.status != status.PROPOSED:
+        raise InvalidTransition(
+            noun, agreement.get_status_display().lower(), "approve", ["waiting for approval"]
+        )
+    if getattr(agreement, f"{side}_approved_by_id"):
+        raise Conflict(
+            f"{getattr(agreement, f'{side}_approved_by')} already approved {these} for {side}."
+        )
+    now = timezone.now()
+    setattr(agreement, f"{side}_approved_by", by)
+    setattr(agreement, f"{side}_approved_at", now)
+    activated = bool(agreement.marketing_approved_by_id and agreement.sales_approved_by_id)
+    if activated:
+        active.filter(status=status.ACTIVE).update(status=status.SUPERSEDED)
+        agreement.status, agreement.activated_at = status.ACTIVE, now
+    agreement.save()
+    return activated
+
+
 def approve_targets(target: SharedTarget, *, by: User) -> SharedTarget:
     """The approving lead's team side is recorded; with both sides, the targets become active
     and replace the period's previous active targets."""
     require(by, "approve_agreements")
-    side = "marketing" if by.team == Team.MARKETING else "sales"
     with transaction.atomic():
         target = SharedTarget.objects.select_for_update().get(pk=target.pk)
-        if target.status != SharedTarget.Status.PROPOSED:
-            raise InvalidTransition(
-                "target", target.get_status_display().lower(), "approve", ["waiting for approval"]
-            )
-        if getattr(target, f"{side}_approved_by_id"):
-            raise Conflict(
-                f"{getattr(target, f'{side}_approved_by')} already approved these for {side}."
-            )
-        now = timezone.now()
-        setattr(target, f"{side}_approved_by", by)
-        setattr(target, f"{side}_approved_at", now)
-        if target.marketing_approved_by_id and target.sales_approved_by_id:
-            SharedTarget.objects.filter(
-                period_start=target.period_start, status=SharedTarget.Status.ACTIVE
-            ).update(status=SharedTarget.Status.SUPERSEDED)
-            target.status = SharedTarget.Status.ACTIVE
-            target.activated_at = now
+        same_period = SharedTarget.objects.filter(period_start=target.period_start)
+        if approve_jointly(target, by=by, noun="target", these="these", active=same_period):
             notify(
                 [
                     u
@@ -465,7 +482,6 @@ def approve_targets(target: SharedTarget, *, by: User) -> SharedTarget:
                 url=reverse("dashboard:index"),
                 dedupe_key=f"targets_active:{target.pk}",
             )
-        target.save()
     return target
 
 

@@ -57,15 +57,10 @@ class FunnelView(APIView):
     )
     def get(self, request):
         period, campaign = read_filters(request)
-        span = period.span()
-        by_campaign = lead_metrics.funnel_by_campaign(span, campaign.pk if campaign else None)
-        totals = lead_metrics.add_conversions(lead_metrics.sum_counts(by_campaign.values()))
-        target = metrics.active_target(period) if campaign is None else None
+        by_campaign, totals, target = metrics.funnel(period, campaign)
         campaigns = []
         for row in metrics.campaign_rows(period, by_campaign, campaign):
-            counts = lead_metrics.add_conversions(
-                by_campaign.get(row["campaign_id"]) or lead_metrics.empty_counts()
-            )
+            counts = row["counts"]
             campaigns.append({
                 "id": row["campaign_id"], "name": row["campaign"], "budget": _amount(row["budget"]),
                 "stages": _stages(counts), "rejected": counts["rejected"],

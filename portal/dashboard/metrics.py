@@ -160,46 +160,54 @@ def campaigns_in(period: Period, ids: set) -> list[Campaign]:
     )
 
 
+def _campaign_row(name: str, campaign_id: int | None, budget, counts: dict) -> dict:
+    counts = metrics.add_conversions(counts)
+    return {
+        "campaign": name, "campaign_id": campaign_id, "budget": budget,
+        "new": counts["new"], "mql": counts["mql"], "acceptance_rate": counts["acceptance_rate"],
+        "sql": counts["sql"], "pipeline": counts["pipeline"], "won_amount": counts["won_amount"],
+        "cost_per_sql": (Decimal(budget) / counts["sql"]).quantize(Decimal("0.01"))
+        if budget is not None and counts["sql"] else None,
+        "counts": counts,  # every stage and conversion, for the API
+    }  # fmt: skip
+
+
 def campaign_rows(period: Period, by_campaign: dict, campaign: Campaign | None) -> list[dict]:
     chosen = [campaign] if campaign else campaigns_in(period, set(by_campaign))
-    rows = []
-    for item in chosen:
-        counts = metrics.add_conversions(by_campaign.get(item.pk) or metrics.empty_counts())
-        budget = item.budget
-        rows.append(
-            {
-                "campaign": item.name, "campaign_id": item.pk, "budget": budget,
-                "new": counts["new"], "mql": counts["mql"], "acceptance_rate": counts["acceptance_rate"],
-                "sql": counts["sql"], "pipeline": counts["pipeline"], "won_amount": counts["won_amount"],
-                "cost_per_sql": (Decimal(budget) / counts["sql"]).quantize(Decimal("0.01"))
-                if budget is not None and counts["sql"] else None,
-            }
-        )  # fmt: skip
+    rows = [
+        _campaign_row(
+            item.name, item.pk, item.budget, by_campaign.get(item.pk) or metrics.empty_counts()
+        )
+        for item in chosen
+    ]
     if campaign is None and None in by_campaign:
-        counts = metrics.add_conversions(by_campaign[None])
-        rows.append(
-            {
-                "campaign": "Not from a campaign", "campaign_id": None, "budget": None,
-                "new": counts["new"], "mql": counts["mql"], "acceptance_rate": counts["acceptance_rate"],
-                "sql": counts["sql"], "pipeline": counts["pipeline"], "won_amount": counts["won_amount"],
-                "cost_per_sql": None,
-            }
-        )  # fmt: skip
+        rows.append(_campaign_row("Not from a campaign", None, None, by_campaign[None]))
     return rows
+
+
+def funnel(period: Period, campaign: Campaign | None) -> tuple[dict, dict, SharedTarget | None]:
+    """Counts per source campaign, the totals with conversions, and the targets they answer to
+    (targets are for the whole funnel, so none when one campaign is picked)."""
+    by_campaign = metrics.funnel_by_campaign(period.span(), campaign.pk if campaign else None)
+    totals = metrics.add_conversions(metrics.sum_counts(by_campaign.values()))
+    return by_campaign, totals, active_target(period) if campaign is None else None
 
 
 def build(period: Period, campaign: Campaign | None = None) -> Dashboard:
     span = period.span()
     campaign_id = campaign.pk if campaign else None
-    by_campaign = metrics.funnel_by_campaign(span, campaign_id)
-    totals = metrics.add_conversions(metrics.sum_counts(by_campaign.values()))
-    target = active_target(period) if campaign is None else None
+    by_campaign, totals, target = funnel(period, campaign)
     sla = metrics.sla_summary(span)
-    names = dict(Campaign.objects.values_list("pk", "name"))
+    rejections = metrics.rejection_reasons(span, campaign_id)
+    names = dict(
+        Campaign.objects.filter(pk__in={r["source_campaign_id"] for r in rejections}).values_list(
+            "pk", "name"
+        )
+    )
     reasons = [
         {**row, "campaign": names.get(row["source_campaign_id"], "Not from a campaign"),
          "reason": row["rejection_reason__label"] or "No reason given"}
-        for row in metrics.rejection_reasons(span, campaign_id)
+        for row in rejections
     ]  # fmt: skip
     most_used = messaging.most_used_between(span.start, span.end)
     health = messaging.collateral_health()

@@ -13,6 +13,7 @@ from portal import selectors, services
 from portal.errors import Conflict
 from portal.models import SharedTarget
 from portal.permissions import rule_required
+from portal.spreadsheets import safe_cell
 
 from . import metrics
 from .forms import DashboardFilterForm, TargetProposalForm
@@ -67,17 +68,8 @@ def export_csv(request, table: str):
     writer = csv.writer(response)
     writer.writerow([column.label for column in chosen.columns])
     for values in chosen.values():
-        writer.writerow([_csv_cell(value) for value in values])
+        writer.writerow([safe_cell(value) for value in values])
     return response
-
-
-def _csv_cell(value):
-    """None as empty; text that a spreadsheet would run as a formula is quoted with a '."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 @rule_required("view_portal")
