@@ -1,5 +1,6 @@
 """Leads API (shared/API.md). Thin: every write goes through leads.services."""
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -221,6 +222,28 @@ class LeadEventView(APIView):
         return Response(
             {"id": event.pk, "lead": lead.pk, "score": lead.score, "stage": lead.stage}, status=201
         )
+
+
+class CampaignLeadQualityView(APIView):
+    """What sales made of a campaign's leads: the same figures as the campaign page's panel."""
+
+    rules = {"read": "view_portal"}
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        campaign = get_object_or_404(Campaign, pk=pk)
+        quality = selectors.campaign_quality(campaign)
+        return Response({
+            "campaign": campaign.pk, "leads": quality.leads, "mqls": quality.mqls, "accepted": quality.accepted,
+            "rejected": quality.rejected, "acceptance_rate": quality.acceptance_rate,
+            "median_hours_to_accept": quality.median_hours_to_accept,
+            "rejection_reasons": [{"reason": label, "count": count} for label, count in quality.reasons],
+            "latest_rejections": [
+                {"lead": lead.pk, "reason": lead.rejection_reason.code if lead.rejection_reason else None,
+                 "note": lead.rejection_note, "owner": lead.owner_id, "rejected_at": lead.closed_at}
+                for lead in selectors.recent_rejections(campaign)
+            ],
+        })  # fmt: skip
 
 
 class RejectionReasonSerializer(serializers.ModelSerializer):

@@ -30,6 +30,11 @@ api_urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
     path("me/", api.MeView.as_view(), name="me"),
     path("lead-events/", leads_api.LeadEventView.as_view(), name="lead-events"),
+    path(
+        "campaigns/<int:pk>/lead-quality/",
+        leads_api.CampaignLeadQualityView.as_view(),
+        name="campaign-lead-quality",
+    ),
     path("rejection-reasons/", leads_api.RejectionReasonList.as_view(), name="rejection-reasons"),
     path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
     path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
@@ -51,6 +56,11 @@ urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="token"),
     path("me/", api.MeView.as_view(), name="me"),
     path("lead-events/", leads_api.LeadEventView.as_view(), name="lead-events"),
+    path(
+        "campaigns/<int:pk>/lead-quality/",
+        leads_api.CampaignLeadQualityView.as_view(),
+        name="campaign-lead-quality",
+    ),
     path("rejection-reasons/", leads_api.RejectionReasonList.as_view(), name="rejection-reasons"),
     path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
     path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),

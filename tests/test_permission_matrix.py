@@ -725,6 +725,9 @@ MATRIX: dict[str, list[Check]] = {
         )
     ],
     "api:rejection-reasons": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:campaign-lead-quality": [
+        Check("get", API_FOR_EVERYONE, api=True, kwargs=campaign_in("live"))
+    ],
     "api:dashboard-funnel": [Check("get", API_FOR_EVERYONE, api=True)],
     "api:dashboard-sla": [Check("get", API_FOR_EVERYONE, api=True)],
     "api:scoring-rule-list": [
