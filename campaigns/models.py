@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from portal.workflow import History, Machine, Step
+
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -142,7 +144,7 @@ class Campaign(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in {CampaignStatus.COMPLETED, CampaignStatus.CANCELLED}
+        return CAMPAIGN_FLOW.allows("cancel", self.status)
 
 
 class CampaignTransition(models.Model):
@@ -176,6 +178,38 @@ class CampaignTransition(models.Model):
             CampaignStatus.COMPLETED: "Completed",
             CampaignStatus.CANCELLED: "Cancelled",
         }.get(self.to_status, self.get_to_status_display())
+
+
+S = CampaignStatus
+# The campaign's life, declared once: services move through it, the API's 409s and the
+# page's buttons read it. "edit" and "edit_story" change no status: what can be edited when.
+CAMPAIGN_FLOW = Machine(
+    noun="campaign",
+    model=Campaign,
+    field="status",
+    states=CampaignStatus,
+    history=History(CampaignTransition, "campaign", "from_status", "to_status", "note"),
+    steps=[
+        Step("edit_story", (S.DRAFT,), None, "plan_campaigns", verb="edit the story of",
+             effects="name, objective, brief, channels and personas are what sales signs off"),
+        Step("edit", (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE), None, "plan_campaigns",
+             effects="dates, budget and targets may move until the campaign is over"),
+        Step("delete", (S.DRAFT,), None, "plan_campaigns"),
+        Step("submit", (S.DRAFT,), S.IN_REVIEW, "plan_campaigns",
+             effects="needs an objective and a brief; every sales lead is asked to review"),
+        Step("approve", (S.IN_REVIEW,), S.APPROVED, "review_campaigns",
+             effects="a review row; the owner is told"),
+        Step("request_changes", (S.IN_REVIEW,), S.DRAFT, "review_campaigns",
+             verb="request changes on", effects="a review row with the comment; the owner is told"),
+        Step("schedule", (S.APPROVED, S.SCHEDULED), S.SCHEDULED, "plan_campaigns",
+             effects="sets launch_at; beat launches it then"),
+        Step("launch", (S.APPROVED, S.SCHEDULED), S.LIVE, "plan_campaigns",
+             effects="stamps launched_at; every sales user is notified once, and the webhook"),
+        Step("complete", (S.LIVE,), S.COMPLETED, "plan_campaigns"),
+        Step("cancel", (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE), S.CANCELLED,
+             "plan_campaigns", effects="if it was live, sales is told to stop using it"),
+    ],
+)
 
 
 class CampaignReview(models.Model):

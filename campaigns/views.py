@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from portal.actions import run_page_action
 from portal.errors import Conflict
-from portal.permissions import can, rule_required
+from portal.permissions import rule_required
 
 from . import selectors, services
 from .forms import (
@@ -23,7 +23,7 @@ from .forms import (
     ReviewForm,
     ScheduleForm,
 )
-from .models import Campaign, CampaignStatus
+from .models import CAMPAIGN_FLOW, Campaign, CampaignStatus
 from .panels import campaign_panels
 
 
@@ -131,8 +131,7 @@ def campaign_detail(
         "comment_form": forms.get("comment") or CommentForm(),
         "action_error": error,
         "briefing": selectors.launch_briefing(campaign),
-        "can_review": can(request.user, "review_campaigns")
-        and campaign.status == CampaignStatus.IN_REVIEW,
+        "moves": CAMPAIGN_FLOW.offered(request.user, campaign),
         "extra_panels": campaign_panels(campaign, request.user),
         "talking_points": list(selectors.talking_points(campaign=campaign)),
         "collateral": selectors.campaign_collateral(campaign, request.user),

@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from portal import jobs
 from portal.models import User
 from portal.permissions import require
 from portal.spreadsheets import safe_cell
@@ -152,11 +153,7 @@ def start_job(job: ImportJob, *, by: User, mapping: dict[str, str]) -> ImportJob
 
 
 def _enqueue(job: ImportJob) -> None:
-    from portal.celery import enqueue_on_commit
-
-    from .tasks import run_import
-
-    enqueue_on_commit(run_import, job.pk)
+    jobs.enqueue_on_commit("leads.tasks.run_import", job.pk)
 
 
 def run(job_id: int) -> None:

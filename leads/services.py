@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from personas.models import Persona
+from portal import jobs
 from portal import services as core
 from portal.errors import Conflict, InvalidTransition
 from portal.models import Team, User
@@ -710,14 +711,10 @@ def update_scoring_settings(
 
 def request_rescore() -> None:
     """Rescore every lead in the background once the change commits."""
-    from portal.celery import enqueue_on_commit
-
-    from .tasks import rescore_all_leads
-
     ScoringSettings.objects.filter(pk=ScoringSettings.current().pk).update(
         rescore_requested_at=timezone.now()
     )
-    enqueue_on_commit(rescore_all_leads)
+    jobs.enqueue_on_commit("leads.tasks.rescore_all_leads")
 
 
 def rescore_all(now: datetime | None = None) -> dict[str, int]:

@@ -31,10 +31,7 @@ class PersonaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Persona
-        fields = [
-            "id", "name", "role", "seniority", "summary", "goals", "pains", "objections", "triggers",
-            "decision_criteria", "channels", "quotes", "owner", "version", "updated_by", "updated_at",
-        ]  # fmt: skip
+        fields = ["id", *PERSONA_TEXT_FIELDS, "owner", "version", "updated_by", "updated_at"]
         read_only_fields = ["owner", "version", "updated_by", "updated_at"]
 
 

@@ -1,38 +1,39 @@
 from django import forms
 
-from portal.forms import Form, ModelForm
+from portal.forms import Form, ModelForm, style_widgets
 
-from .models import PERSONA_TEXT_FIELDS, IcpSegment, Persona, Seniority
+from .models import (
+    BASIC_FIELDS,
+    PERSONA_TEXT_FIELDS,
+    SECTION_FIELDS,
+    SECTION_MAX_CHARS,
+    IcpSegment,
+    Persona,
+    Seniority,
+    field_label,
+)
 
 MARKDOWN_HELP = "Light formatting: **bold**, *italic*, - lists. One idea per line merges best."
-TEXTAREA_ROWS = {
-    "summary": 3,
-    "goals": 5,
-    "pains": 5,
-    "objections": 4,
-    "triggers": 4,
-    "decision_criteria": 4,
-    "channels": 3,
-    "quotes": 4,
-}
 
 
 def persona_field(name: str) -> forms.Field:
+    """The form field for one persona field, from the model's declaration."""
     model_field = Persona._meta.get_field(name)
-    label = str(model_field.verbose_name).capitalize()
-    if name == "seniority":
-        return forms.ChoiceField(
-            choices=[("", "Not set"), *Seniority.choices], required=False, label=label
-        )
-    if name in TEXTAREA_ROWS:
+    if name in SECTION_FIELDS:
         # strip=False: text round-trips exactly, so an untouched line never looks edited.
         return forms.CharField(
-            required=False, label=label, help_text=MARKDOWN_HELP, strip=False,
-            widget=forms.Textarea(attrs={"rows": TEXTAREA_ROWS[name], "data-section": name}),
-        )  # fmt: skip
-    return forms.CharField(
-        required=(name == "name"), label=label, max_length=model_field.max_length
-    )
+            required=False,
+            label=field_label(name),
+            help_text=MARKDOWN_HELP,
+            strip=False,
+            max_length=SECTION_MAX_CHARS,
+            widget=forms.Textarea(attrs={"rows": 4, "data-section": name}),
+        )
+    field = model_field.formfield()
+    field.label = field_label(name)
+    if name == "seniority":
+        field.choices = [("", "Not set"), *Seniority.choices]
+    return field
 
 
 class PersonaEditForm(Form):
@@ -45,8 +46,6 @@ class PersonaEditForm(Form):
         for name in sections or PERSONA_TEXT_FIELDS:
             self.fields[name] = persona_field(name)
         self.sections = [name for name in PERSONA_TEXT_FIELDS if name in self.fields]
-        from portal.forms import style_widgets
-
         style_widgets(self)
 
     def submitted(self) -> dict[str, str]:
@@ -54,12 +53,13 @@ class PersonaEditForm(Form):
 
 
 class PersonaCreateForm(Form):
-    name = forms.CharField(max_length=120)
-    role = forms.CharField(max_length=200, required=False, label="Role / titles")
-    seniority = forms.ChoiceField(choices=[("", "Not set"), *Seniority.choices], required=False)
-    summary = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=MARKDOWN_HELP
-    )
+    """A new persona starts with its basics and a summary; both teams fill in the rest."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in [*BASIC_FIELDS, "summary"]:
+            self.fields[name] = persona_field(name)
+        style_widgets(self)
 
 
 class CommentForm(Form):

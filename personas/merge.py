@@ -9,17 +9,7 @@ line (diff3, as in bzr/Breezy's merge3); only truly overlapping edits are confli
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-# Fields merged line by line; the others (short strings, choices) are all-or-nothing.
-LONG_TEXT_FIELDS = {
-    "summary",
-    "goals",
-    "pains",
-    "objections",
-    "triggers",
-    "decision_criteria",
-    "channels",
-    "quotes",
-}
+from .models import SECTION_FIELDS
 
 
 def _lines(text: str) -> list[str]:
@@ -164,7 +154,7 @@ def merge_fields(
             result.values[name] = their_value
             result.merged_fields.append(name)
         elif (
-            name in LONG_TEXT_FIELDS
+            name in SECTION_FIELDS
             and (merged := merge_text(base_value, their_value, your_value)) is not None
         ):
             result.values[name] = merged

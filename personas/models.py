@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -12,37 +12,31 @@ class Seniority(models.TextChoices):
     EXECUTIVE = "executive", "C-level / owner"
 
 
-# The persona's text sections, in the order the page shows them. These are the fields a
-# concurrent save merges one by one (and, for long text, line by line).
-PERSONA_TEXT_FIELDS = [
-    "name",
-    "role",
-    "seniority",
-    "summary",
-    "goals",
-    "pains",
-    "objections",
-    "triggers",
-    "decision_criteria",
-    "channels",
-    "quotes",
-]
+# Characters per persona section: generous for real writing, small enough that a page,
+# its history diff and its Markdown stay fast (a larger paste is refused, clearly).
+SECTION_MAX_CHARS = 20_000
+
+
+def _section(verbose_name: str | None = None) -> models.TextField:
+    return models.TextField(
+        verbose_name, blank=True, validators=[MaxLengthValidator(SECTION_MAX_CHARS)]
+    )
 
 
 class Persona(models.Model):
     """A buyer persona both teams write together. `version` counts saves (the ETag)."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, error_messages={"blank": "A persona needs a name."})
     role = models.CharField("role / titles", max_length=200, blank=True)
     seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
-    summary = models.TextField(blank=True)
-    goals = models.TextField(blank=True)
-    pains = models.TextField(blank=True)
-    objections = models.TextField(blank=True)
-    triggers = models.TextField("buying triggers", blank=True)
-    decision_criteria = models.TextField(blank=True)
-    channels = models.TextField(blank=True)
-    quotes = models.TextField(blank=True)
+    summary = _section()
+    goals = _section()
+    pains = _section()
+    objections = _section()
+    triggers = _section("buying triggers")
+    decision_criteria = _section()
+    channels = _section()
+    quotes = _section()
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_personas"
     )
@@ -63,6 +57,35 @@ class Persona(models.Model):
         from django.urls import reverse
 
         return reverse("personas:detail", args=[self.pk])
+
+
+# What both teams write in a persona, declared once, in the order the page shows it; the
+# form, the merge, the API, the admin, the live editor and the revisions all read these.
+# Basics are short and all-or-nothing; sections are long text, merged line by line.
+PERSONA_TEXT_FIELDS = [
+    "name",
+    "role",
+    "seniority",
+    "summary",
+    "goals",
+    "pains",
+    "objections",
+    "triggers",
+    "decision_criteria",
+    "channels",
+    "quotes",
+]
+BASIC_FIELDS = [
+    name
+    for name in PERSONA_TEXT_FIELDS
+    if not isinstance(Persona._meta.get_field(name), models.TextField)
+]
+SECTION_FIELDS = [name for name in PERSONA_TEXT_FIELDS if name not in BASIC_FIELDS]
+
+
+def field_label(name: str) -> str:
+    """A persona field as people call it ("Buying triggers", "Role / titles")."""
+    return str(Persona._meta.get_field(name).verbose_name).capitalize()
 
 
 class IcpSegment(models.Model):

@@ -29,11 +29,9 @@ from .models import (
     Persona,
     PersonaComment,
     PersonaRevision,
-    Seniority,
 )
 
 SAVE_ATTEMPTS = 20
-FIELD_LIMITS = {"name": 120, "role": 200}
 
 
 class PersonaConflict(Conflict):
@@ -70,25 +68,24 @@ def snapshot(persona: Persona) -> dict[str, str]:
 
 
 def _clean(changes: dict[str, Any]) -> dict[str, str]:
+    """Validate edits against the model's own declaration (lengths, choices, the name)."""
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
     for name, value in changes.items():
         if name not in PERSONA_TEXT_FIELDS:
             errors[name] = ["This field cannot be edited."]
-            continue
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
+        elif value is not None and not isinstance(value, str):
             errors[name] = ["Text expected."]
-            continue
-        value = value.replace("\r\n", "\n")
-        if name in FIELD_LIMITS and len(value) > FIELD_LIMITS[name]:
-            errors[name] = [f"Keep it under {FIELD_LIMITS[name]} characters."]
-        if name == "name" and not value.strip():
-            errors[name] = ["A persona needs a name."]
-        if name == "seniority" and value and value not in Seniority.values:
-            errors[name] = [f"Choose one of: {', '.join(Seniority.values)}."]
-        cleaned[name] = value
+        else:
+            cleaned[name] = (value or "").replace("\r\n", "\n")
+    if "name" in cleaned and not cleaned["name"].strip():
+        cleaned["name"] = ""  # blank is what the model refuses, with its message
+    probe = Persona(**cleaned)
+    try:
+        probe.clean_fields(exclude=[f.name for f in Persona._meta.fields if f.name not in cleaned])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     return cleaned

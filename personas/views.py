@@ -10,13 +10,20 @@ from portal.permissions import can, rule_required
 
 from . import presence, selectors, services
 from .forms import CommentForm, IcpSegmentForm, PersonaCreateForm, PersonaEditForm
-from .models import PERSONA_TEXT_FIELDS, IcpSegment, Persona, PersonaComment, PersonaRevision
+from .models import (
+    BASIC_FIELDS,
+    PERSONA_TEXT_FIELDS,
+    SECTION_FIELDS,
+    IcpSegment,
+    Persona,
+    PersonaComment,
+    PersonaRevision,
+    field_label,
+)
 from .panels import persona_panels
 from .services import PersonaConflict, StaleVersion
 
-BASICS = ["name", "role", "seniority"]
-SECTIONS = [name for name in PERSONA_TEXT_FIELDS if name not in BASICS]
-SECTION_GROUPS = {"basics": BASICS, **{name: [name] for name in SECTIONS}}
+SECTION_GROUPS = {"basics": BASIC_FIELDS, **{name: [name] for name in SECTION_FIELDS}}
 
 
 def _persona_or_404(pk: int) -> Persona:
@@ -24,10 +31,6 @@ def _persona_or_404(pk: int) -> Persona:
         return selectors.persona_detail(pk)
     except Persona.DoesNotExist:
         raise Http404 from None
-
-
-def label_of(name: str) -> str:
-    return str(Persona._meta.get_field(name).verbose_name).capitalize()
 
 
 @rule_required("view_portal")
@@ -62,9 +65,9 @@ def persona_detail(request, pk: int):
     for comment in persona.comments.all():
         comments.setdefault(comment.section, []).append(comment)
     sections = [
-        {"name": name, "label": label_of(name), "text": getattr(persona, name), "change": changes.get(name),
+        {"name": name, "label": field_label(name), "text": getattr(persona, name), "change": changes.get(name),
          "comments": comments.get(name, []), "open_comments": sum(1 for c in comments.get(name, []) if not c.resolved_at)}
-        for name in SECTIONS
+        for name in SECTION_FIELDS
     ]  # fmt: skip
     return render(
         request,
@@ -119,7 +122,7 @@ def _edit_page(request, persona, form, *, status=200, notice: str = ""):
 
 
 def _conflict_page(request, persona, merge, current_version: int, group: str):
-    labels = {name: label_of(name) for name in PERSONA_TEXT_FIELDS}
+    labels = {name: field_label(name) for name in PERSONA_TEXT_FIELDS}
     conflicts = [{"name": n, "label": labels[n], **values} for n, values in merge.conflicts.items()]
     kept = {n: v for n, v in merge.values.items() if n not in merge.conflicts}
     return render(
@@ -175,7 +178,7 @@ def persona_edit(request, pk: int):
         return _edit_page(request, persona, form, status=412)
     presence.heartbeat(pk, request.user, editing=False)
     if result.merged_fields:
-        merged = ", ".join(label_of(n).lower() for n in result.merged_fields)
+        merged = ", ".join(field_label(n).lower() for n in result.merged_fields)
         messages.success(
             request, f"Saved as version {result.version}, merged with others' changes to {merged}."
         )
@@ -247,7 +250,7 @@ def persona_presence(request, pk: int):
             "persona": persona,
             "others": presence.present(pk, exclude_user_id=request.user.pk),
             "newer": newer,
-            "changed_labels": [label_of(name) for name in changed],
+            "changed_labels": [field_label(name) for name in changed],
             "editing": editing,
         },
     )
@@ -278,7 +281,7 @@ def persona_history(request, pk: int):
             "diff": diff,
             "old": old,
             "new": new,
-            "labels": {n: label_of(n) for n in PERSONA_TEXT_FIELDS},
+            "labels": {n: field_label(n) for n in PERSONA_TEXT_FIELDS},
         },
     )
 

@@ -24,8 +24,9 @@ def style_widgets(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if css:
-            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+        classes = widget.attrs.get("class", "").split()
+        if css not in classes:  # idempotent: a form may style fields it adds later
+            widget.attrs["class"] = " ".join([css, *classes])
 
 
 class StyledFormMixin:

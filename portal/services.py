@@ -20,6 +20,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from . import jobs
 from .errors import Conflict, InvalidTransition
 from .models import EmailStatus, Notification, SharedTarget, Team, User, WebhookDelivery
 from .permissions import require
@@ -151,11 +152,11 @@ def notify_each(messages: list[Message]) -> int:
 
 def publish_email_delivery(notification_ids: list[int]) -> None:
     """Hand notification ids to the worker in chunks. A lost message is re-sent by the sweeper."""
-    from .celery import enqueue
-    from .tasks import deliver_notification_emails
-
     for start in range(0, len(notification_ids), DELIVERY_CHUNK):
-        enqueue(deliver_notification_emails, notification_ids[start : start + DELIVERY_CHUNK])
+        jobs.enqueue(
+            "portal.tasks.deliver_notification_emails",
+            notification_ids[start : start + DELIVERY_CHUNK],
+        )
 
 
 def deliver_notification_email(notification_id: int) -> bool:
@@ -298,11 +299,8 @@ def post_webhook(url: str, payload: dict, *, dedupe_key: str) -> WebhookDelivery
 
 
 def publish_webhooks(delivery_ids: list[int]) -> None:
-    from .celery import enqueue
-    from .tasks import deliver_webhook
-
     for delivery_id in delivery_ids:
-        enqueue(deliver_webhook, delivery_id)
+        jobs.enqueue("portal.tasks.deliver_webhook", delivery_id)
 
 
 class WebhookError(Exception):

@@ -1,12 +1,11 @@
 """Campaign writes: planning, review and sign-off, scheduling, launch.
 
-Every status change goes through `_move`, a compare-and-swap on the status column: two
-people (or two beat workers) acting at once can never both succeed, and a refused
-change says which state was needed. Notifications are written in the same transaction
+Every status change is a step of CAMPAIGN_FLOW (campaigns.models), taken with its
+compare-and-swap `move`: two people (or two beat workers) acting at once can never both
+succeed, and a refused change says which state was needed. Notifications are written in the same transaction
 (portal.services.notify), so a launch that commits always notifies, exactly once.
 """
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,16 +21,15 @@ from portal.models import Team, User
 from portal.permissions import require
 
 from ..models import (
+    CAMPAIGN_FLOW,
     Campaign,
     CampaignComment,
     CampaignReview,
     CampaignStatus,
-    CampaignTransition,
     ReviewDecision,
 )
 
 __all__ = [
-    "CANCELLABLE",
     "CONTENT_FIELDS",
     "EDITABLE_FIELDS",
     "LOGISTICS_FIELDS",
@@ -65,8 +63,6 @@ LOGISTICS_FIELDS = {
     "launch_at",
 }
 EDITABLE_FIELDS = CONTENT_FIELDS | LOGISTICS_FIELDS
-OPEN_FOR_LOGISTICS = {S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE}
-CANCELLABLE = (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE)
 
 
 def campaign_url(campaign: Campaign) -> str:
@@ -102,12 +98,12 @@ def update_campaign(campaign: Campaign, *, by: User, **changes: Any) -> Campaign
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         changed = {name for name, value in changes.items() if _differs(campaign, name, value)}
-        if changed and campaign.status not in OPEN_FOR_LOGISTICS:
+        if changed and not CAMPAIGN_FLOW.allows("edit", campaign.status):
             raise Conflict(
                 f"This campaign is {campaign.get_status_display().lower()}; it can no longer be edited."
             )
         frozen = sorted(changed & CONTENT_FIELDS)
-        if frozen and campaign.status != S.DRAFT:
+        if frozen and not CAMPAIGN_FLOW.allows("edit_story", campaign.status):
             raise Conflict(
                 f"{', '.join(f.replace('_', ' ') for f in frozen).capitalize()} can only change in draft: "
                 f"sales reviewed this campaign as it is. It is {campaign.get_status_display().lower()}.",
@@ -133,9 +129,10 @@ def update_campaign(campaign: Campaign, *, by: User, **changes: Any) -> Campaign
 def delete_campaign(campaign: Campaign, *, by: User) -> None:
     require(by, "plan_campaigns")
     with transaction.atomic():
-        deleted, _ = Campaign.objects.filter(pk=campaign.pk, status=S.DRAFT).delete()
+        sources = CAMPAIGN_FLOW.step("delete").sources
+        deleted, _ = Campaign.objects.filter(pk=campaign.pk, status__in=sources).delete()
         if not deleted:
-            raise InvalidTransition("campaign", campaign.status, "delete", [S.DRAFT])
+            raise CAMPAIGN_FLOW.refusal("delete", campaign.status)
 
 
 def _differs(campaign: Campaign, name: str, value: Any) -> bool:
@@ -163,48 +160,13 @@ def _validate(campaign: Campaign, *, new_launch_at: datetime | None) -> None:
 
 
 # --- Status changes -------------------------------------------------------------------
-def _move(
-    campaign: Campaign,
-    *,
-    to: str,
-    allowed_from: Iterable[str],
-    action: str,
-    by: User | None,
-    note: str = "",
-    **fields,
-) -> Campaign:
-    """Compare-and-swap the status; record the transition. Must run inside a transaction."""
-    allowed_from = tuple(allowed_from)
-    now = timezone.now()
-    updated = Campaign.objects.filter(pk=campaign.pk, status__in=allowed_from).update(
-        status=to, updated_at=now, **fields
-    )
-    if not updated:
-        current = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first()
-        if current is None:
-            raise Campaign.DoesNotExist
-        raise InvalidTransition(
-            "campaign", S(current).label.lower(), action, [S(s).label.lower() for s in allowed_from]
-        )
-    CampaignTransition.objects.create(
-        campaign=campaign,
-        from_status=campaign.status,
-        to_status=to,
-        by=by,
-        note=note,
-        created_at=now,
-    )
-    campaign.refresh_from_db()
-    return campaign
-
-
 def submit_for_review(campaign: Campaign, *, by: User) -> Campaign:
     """Draft -> in review; every sales lead is asked to review it."""
     require(by, "plan_campaigns")
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         _require_ready_for_review(campaign)
-        campaign = _move(campaign, to=S.IN_REVIEW, allowed_from=[S.DRAFT], action="submit", by=by)
+        campaign = CAMPAIGN_FLOW.move(campaign, "submit", by=by)
         round_number = campaign.transitions.filter(to_status=S.IN_REVIEW).count()
         core.notify(
             User.objects.leads_of(Team.SALES),
@@ -244,13 +206,8 @@ def review_campaign(
     approve = decision == ReviewDecision.APPROVE
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        campaign = _move(
-            campaign,
-            to=S.APPROVED if approve else S.DRAFT,
-            allowed_from=[S.IN_REVIEW],
-            action="approve" if approve else "request changes on",
-            by=by,
-            note=comment,
+        campaign = CAMPAIGN_FLOW.move(
+            campaign, "approve" if approve else "request_changes", by=by, note=comment
         )
         review = CampaignReview.objects.create(
             campaign=campaign, reviewer=by, decision=decision, comment=comment
@@ -280,10 +237,7 @@ def schedule_campaign(campaign: Campaign, *, by: User, launch_at: datetime) -> C
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         note = f"Goes live {launch_at.astimezone(UTC):%d %b %Y, %H:%M} UTC"
-        return _move(
-            campaign, to=S.SCHEDULED, allowed_from=[S.APPROVED, S.SCHEDULED], action="schedule", by=by, note=note,
-            launch_at=launch_at,
-        )  # fmt: skip
+        return CAMPAIGN_FLOW.move(campaign, "schedule", by=by, note=note, launch_at=launch_at)
 
 
 def launch_campaign(campaign: Campaign, *, by: User | None) -> Campaign:
@@ -298,10 +252,7 @@ def launch_campaign(campaign: Campaign, *, by: User | None) -> Campaign:
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         now = timezone.now()
         note = "Launched on schedule" if by is None else ""
-        campaign = _move(
-            campaign, to=S.LIVE, allowed_from=[S.APPROVED, S.SCHEDULED], action="launch", by=by, note=note,
-            launched_at=now,
-        )  # fmt: skip
+        campaign = CAMPAIGN_FLOW.move(campaign, "launch", by=by, note=note, launched_at=now)
         announce_launch(campaign)
     return campaign
 
@@ -333,7 +284,7 @@ def launch_due_campaigns(now: datetime | None = None) -> list[int]:
 
     Each campaign launches in its own transaction. On PostgreSQL, SKIP LOCKED lets
     several workers share the work without waiting on each other; the status
-    compare-and-swap in `_move` is what makes a double launch impossible everywhere.
+    compare-and-swap in `CAMPAIGN_FLOW.move` is what makes a double launch impossible everywhere.
     """
     now = now or timezone.now()
     seen: list[int] = []
@@ -361,7 +312,7 @@ def complete_campaign(campaign: Campaign, *, by: User) -> Campaign:
     require(by, "plan_campaigns")
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        return _move(campaign, to=S.COMPLETED, allowed_from=[S.LIVE], action="complete", by=by)
+        return CAMPAIGN_FLOW.move(campaign, "complete", by=by)
 
 
 def cancel_campaign(campaign: Campaign, *, by: User, reason: str = "") -> Campaign:
@@ -373,9 +324,7 @@ def cancel_campaign(campaign: Campaign, *, by: User, reason: str = "") -> Campai
         was_live = campaign.status == S.LIVE
         if was_live and not reason:
             raise ValidationError({"reason": ["Tell sales why a live campaign is being stopped."]})
-        campaign = _move(
-            campaign, to=S.CANCELLED, allowed_from=CANCELLABLE, action="cancel", by=by, note=reason
-        )
+        campaign = CAMPAIGN_FLOW.move(campaign, "cancel", by=by, note=reason)
         if was_live:
             core.notify(
                 User.objects.sales(),

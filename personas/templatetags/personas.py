@@ -1,5 +1,6 @@
 from django import template
 
+from personas import models
 from personas.rendering import render_markdown
 
 register = template.Library()
@@ -11,8 +12,4 @@ def markdown(text):
     return render_markdown(text or "")
 
 
-@register.filter
-def field_label(name: str) -> str:
-    from personas.views import label_of
-
-    return label_of(name)
+register.filter("field_label", models.field_label)
