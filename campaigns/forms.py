@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django import forms
 from django.utils import timezone
 
@@ -17,8 +19,11 @@ class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def format_value(self, value):
-        if value and not isinstance(value, str):
-            value = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+        if isinstance(value, datetime):
+            # The form field hands over naive local time already (to_current_timezone).
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            value = value.strftime("%Y-%m-%dT%H:%M")
         return value
 
 

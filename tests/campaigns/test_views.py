@@ -1,7 +1,7 @@
 """Campaign pages: lists, forms with errors, actions refused on the page, per role."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -247,3 +247,14 @@ def test_higher_apps_add_panels_to_the_campaign_page(as_user, sales_rep, tmp_pat
         )
     finally:
         unregister_campaign_panel(lead_quality)
+
+
+def test_a_planned_launch_shows_in_the_marketer_s_own_time(as_user, marketer):
+    marketer.timezone = "Europe/Berlin"
+    marketer.save()
+    launch = datetime(2031, 3, 4, 9, 30, tzinfo=UTC)
+    campaign = make_campaign(owner=marketer, status="scheduled", launch_at=launch)
+    for page in (f"/campaigns/{campaign.pk}/", f"/campaigns/{campaign.pk}/edit/"):
+        response = as_user(marketer).get(page)
+        assert response.status_code == 200
+        assert 'value="2031-03-04T10:30"' in response.content.decode()
