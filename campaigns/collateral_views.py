@@ -23,7 +23,15 @@ from .collateral_forms import (
     TalkingPointForm,
     VersionForm,
 )
-from .models import Asset, AssetVersion, FieldInsight, InsightKind, TalkingPoint, UsageAction
+from .models import (
+    ASSET_FLOW,
+    Asset,
+    AssetVersion,
+    FieldInsight,
+    InsightKind,
+    TalkingPoint,
+    UsageAction,
+)
 
 
 # --- Library ---------------------------------------------------------------------------
@@ -58,6 +66,7 @@ def asset_detail(request, pk: int, forms: dict | None = None, error: str = "", s
         "version_form": forms.get("version") or VersionForm(),
         "feedback_form": forms.get("feedback") or FeedbackForm(),
         "action_error": error,
+        "moves": ASSET_FLOW.offered(request.user, asset),
         "usage": selectors.usage_by_person(asset)
         if can(request.user, "view_collateral_usage")
         else None,

@@ -7,7 +7,7 @@ from personas.models import Persona
 from portal.forms import Form, ModelForm
 from portal.models import Team, User
 
-from .models import Campaign, CampaignStatus, Channel, ReviewDecision
+from .models import CAMPAIGN_FLOW, Campaign, CampaignStatus, Channel, ReviewDecision
 from .services import CONTENT_FIELDS
 
 
@@ -64,16 +64,18 @@ class CampaignForm(ModelForm):
         for name in ("budget", "target_pipeline", "target_leads", "target_mqls"):
             self.fields[name].widget.attrs["min"] = "0"
         campaign = self.instance
-        if campaign.pk and campaign.status != CampaignStatus.DRAFT:
-            # Sales reviewed these; they change only in draft (campaigns.services).
+        if not campaign.pk:
+            return
+        # What may change in which status is CAMPAIGN_FLOW's (campaigns.models).
+        if not CAMPAIGN_FLOW.allows("edit_story", campaign.status):
             for name in CONTENT_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Frozen: sales reviewed the campaign as it is."
-            if campaign.status == CampaignStatus.SCHEDULED:
-                self.fields["launch_at"].disabled = True
-                self.fields[
-                    "launch_at"
-                ].help_text = "Use Schedule on the campaign page to move the launch."
+        if not CAMPAIGN_FLOW.allows("edit_launch_time", campaign.status):
+            self.fields["launch_at"].disabled = True
+            self.fields[
+                "launch_at"
+            ].help_text = "Use Schedule on the campaign page to move the launch."
 
     def service_fields(self) -> dict:
         """The changed values to hand to the service (disabled fields are left out)."""

@@ -190,24 +190,74 @@ CAMPAIGN_FLOW = Machine(
     states=CampaignStatus,
     history=History(CampaignTransition, "campaign", "from_status", "to_status", "note"),
     steps=[
-        Step("edit_story", (S.DRAFT,), None, "plan_campaigns", verb="edit the story of",
-             effects="name, objective, brief, channels and personas are what sales signs off"),
-        Step("edit", (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE), None, "plan_campaigns",
-             effects="dates, budget and targets may move until the campaign is over"),
+        Step(
+            "edit_story",
+            (S.DRAFT,),
+            None,
+            "plan_campaigns",
+            verb="edit the story of",
+            effects="name, objective, brief, channels and personas are what sales signs off",
+        ),
+        Step(
+            "edit",
+            (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE),
+            None,
+            "plan_campaigns",
+            effects="dates, budget and targets may move until the campaign is over",
+        ),
+        Step(
+            "edit_launch_time",
+            (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.LIVE),
+            None,
+            "plan_campaigns",
+            verb="edit the planned launch of",
+            effects="once scheduled, only Schedule moves the launch",
+        ),
         Step("delete", (S.DRAFT,), None, "plan_campaigns"),
-        Step("submit", (S.DRAFT,), S.IN_REVIEW, "plan_campaigns",
-             effects="needs an objective and a brief; every sales lead is asked to review"),
-        Step("approve", (S.IN_REVIEW,), S.APPROVED, "review_campaigns",
-             effects="a review row; the owner is told"),
-        Step("request_changes", (S.IN_REVIEW,), S.DRAFT, "review_campaigns",
-             verb="request changes on", effects="a review row with the comment; the owner is told"),
-        Step("schedule", (S.APPROVED, S.SCHEDULED), S.SCHEDULED, "plan_campaigns",
-             effects="sets launch_at; beat launches it then"),
-        Step("launch", (S.APPROVED, S.SCHEDULED), S.LIVE, "plan_campaigns",
-             effects="stamps launched_at; every sales user is notified once, and the webhook"),
+        Step(
+            "submit",
+            (S.DRAFT,),
+            S.IN_REVIEW,
+            "plan_campaigns",
+            effects="needs an objective and a brief; every sales lead is asked to review",
+        ),
+        Step(
+            "approve",
+            (S.IN_REVIEW,),
+            S.APPROVED,
+            "review_campaigns",
+            effects="a review row; the owner is told",
+        ),
+        Step(
+            "request_changes",
+            (S.IN_REVIEW,),
+            S.DRAFT,
+            "review_campaigns",
+            verb="request changes on",
+            effects="a review row with the comment; the owner is told",
+        ),
+        Step(
+            "schedule",
+            (S.APPROVED, S.SCHEDULED),
+            S.SCHEDULED,
+            "plan_campaigns",
+            effects="sets launch_at; beat launches it then",
+        ),
+        Step(
+            "launch",
+            (S.APPROVED, S.SCHEDULED),
+            S.LIVE,
+            "plan_campaigns",
+            effects="stamps launched_at; every sales user is notified once, and the webhook",
+        ),
         Step("complete", (S.LIVE,), S.COMPLETED, "plan_campaigns"),
-        Step("cancel", (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE), S.CANCELLED,
-             "plan_campaigns", effects="if it was live, sales is told to stop using it"),
+        Step(
+            "cancel",
+            (S.DRAFT, S.IN_REVIEW, S.APPROVED, S.SCHEDULED, S.LIVE),
+            S.CANCELLED,
+            "plan_campaigns",
+            effects="if it was live, sales is told to stop using it",
+        ),
     ],
 )
 
@@ -404,6 +454,67 @@ class Asset(models.Model):
     @property
     def is_link(self) -> bool:
         return not self.version and bool(self.url)
+
+
+A = AssetStatus
+# Collateral's life, declared once: services move through it, the API's 409s and the asset
+# page's buttons read it. Steps without a target change no status: what may be done when.
+ASSET_FLOW = Machine(
+    noun="asset",
+    model=Asset,
+    field="status",
+    states=AssetStatus,
+    steps=[
+        Step(
+            "publish",
+            (A.DRAFT, A.RETIRED),
+            A.PUBLISHED,
+            "publish_collateral",
+            effects="needs a file or a link; stamps published_at; review due in 180 days "
+            "unless a later date is set; sales can find it",
+        ),
+        Step(
+            "retire",
+            (A.PUBLISHED,),
+            A.RETIRED,
+            "publish_collateral",
+            effects="sales no longer sees it; its history stays",
+        ),
+        Step(
+            "withdraw",
+            (A.PUBLISHED,),
+            A.DRAFT,
+            "publish_collateral",
+            verb="withdraw",
+            effects="back to draft; sales no longer sees it",
+        ),
+        Step("edit", (A.DRAFT, A.PUBLISHED, A.RETIRED), None, "publish_collateral"),
+        Step(
+            "add_version",
+            (A.DRAFT, A.PUBLISHED),
+            None,
+            "publish_collateral",
+            verb="add a version to",
+            effects="the new file is current; open outdated flags resolve and their reps are "
+            "told; a published asset is due for review 180 days later",
+        ),
+        Step(
+            "delete",
+            (A.DRAFT,),
+            None,
+            "publish_collateral",
+            effects="published material is retired instead, so its history stays",
+        ),
+        Step(
+            "give_feedback",
+            (A.PUBLISHED,),
+            None,
+            "give_collateral_feedback",
+            verb="give feedback on",
+            effects="a rating (one per person) and/or an outdated flag; the owner is told of a flag",
+        ),
+    ],
+)
 
 
 def asset_upload_path(instance, filename: str) -> str:

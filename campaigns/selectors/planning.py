@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from portal.models import User
 
-from ..models import Campaign, CampaignComment, CampaignReview, CampaignStatus, CampaignTransition
+from ..models import (
+    CAMPAIGN_FLOW,
+    Campaign,
+    CampaignComment,
+    CampaignReview,
+    CampaignStatus,
+    CampaignTransition,
+)
 
 __all__ = [
     "Briefing",
@@ -27,7 +34,8 @@ __all__ = [
 ]
 
 S = CampaignStatus
-UPCOMING = [S.APPROVED, S.SCHEDULED]
+# Coming up: signed off by sales and not live yet, i.e. what may launch.
+UPCOMING = CAMPAIGN_FLOW.step("launch").sources
 
 
 def campaign_list(

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import services as core
-from portal.errors import InvalidTransition
 from portal.models import User
 from portal.permissions import require
 
 from ..models import (
+    ASSET_FLOW,
     Asset,
     AssetKind,
     AssetRating,
@@ -213,6 +213,7 @@ def update_asset(asset: Asset, *, by: User, **changes: Any) -> Asset:
     tag_names = changes.pop("tags", None)
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
+        ASSET_FLOW.check("edit", asset)
         for name, value in changes.items():
             setattr(asset, name, value)
         _validate_asset(asset, has_file=asset.version > 0)
@@ -229,39 +230,33 @@ def update_asset(asset: Asset, *, by: User, **changes: Any) -> Asset:
     return asset
 
 
-STATUS_MOVES = {
-    AssetStatus.PUBLISHED: (AssetStatus.DRAFT, AssetStatus.RETIRED),
-    AssetStatus.RETIRED: (AssetStatus.PUBLISHED,),
-    AssetStatus.DRAFT: (AssetStatus.PUBLISHED,),
-}
+# Each status is reached by one step of ASSET_FLOW: published by "publish", retired by
+# "retire", draft by "withdraw". The page and the API both ask for a status.
+STEP_FOR_STATUS = {step.target: step.action for step in ASSET_FLOW.steps if step.target}
 
 
 def set_asset_status(asset: Asset, *, by: User, status: str) -> Asset:
-    """Publish (sales can see it; review in 180 days unless set), retire, or withdraw to draft."""
+    """Publish (sales can see it; review in 180 days unless set), retire, or withdraw to draft.
+
+    Which status may follow which is ASSET_FLOW's (campaigns.models); a refused change is a
+    409 naming the statuses needed.
+    """
     require(by, "publish_collateral")
-    if status not in AssetStatus.values:
+    if status not in STEP_FOR_STATUS:
         raise ValidationError({"status": [f"Choose one of: {', '.join(AssetStatus.values)}."]})
-    allowed_from = STATUS_MOVES[AssetStatus(status)]
+    action = STEP_FOR_STATUS[status]
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
-        if asset.status not in allowed_from:
-            verb = {"published": "publish", "retired": "retire", "draft": "withdraw"}[status]
-            raise InvalidTransition(
-                "asset",
-                AssetStatus(asset.status).label.lower(),
-                verb,
-                [AssetStatus(s).label.lower() for s in allowed_from],
-            )
-        if status == AssetStatus.PUBLISHED:
+        ASSET_FLOW.check(action, asset)
+        stamps = {}
+        if action == "publish":
             if not asset.version and not asset.url:
                 raise ValidationError({"file": ["Upload the file before publishing."]})
             today = timezone.localdate()
-            asset.published_at = timezone.now()
+            stamps["published_at"] = timezone.now()
             if asset.review_by is None or asset.review_by < today:
-                asset.review_by = today + timedelta(days=REVIEW_AFTER_DAYS)
-        asset.status = status
-        asset.save(update_fields=["status", "published_at", "review_by", "updated_at"])
-    return asset
+                stamps["review_by"] = today + timedelta(days=REVIEW_AFTER_DAYS)
+        return ASSET_FLOW.move(asset, action, by=by, **stamps)
 
 
 def _store_version(asset: Asset, upload, checked, *, by: User, note: str) -> AssetVersion:
@@ -291,8 +286,7 @@ def add_asset_version(asset: Asset, *, by: User, file, note: str = "") -> AssetV
     checked = check_upload(file)
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
-        if asset.status == AssetStatus.RETIRED:
-            raise InvalidTransition("asset", "retired", "add a version to", ["draft", "published"])
+        ASSET_FLOW.check("add_version", asset)
         version = _store_version(asset, file, checked, by=by, note=note)
         flaggers = list(
             User.objects.filter(
@@ -320,10 +314,7 @@ def delete_asset(asset: Asset, *, by: User) -> None:
     require(by, "publish_collateral")
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
-        if asset.status != AssetStatus.DRAFT:
-            raise InvalidTransition(
-                "asset", AssetStatus(asset.status).label.lower(), "delete", ["draft"]
-            )
+        ASSET_FLOW.check("delete", asset)
         files = [v.file for v in asset.versions.all()]
         asset.delete()
         transaction.on_commit(lambda: [f.delete(save=False) for f in files])
@@ -344,6 +335,7 @@ def give_feedback(
         raise ValidationError({"comment": ["Say what is out of date, so marketing can fix it."]})
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
+        ASSET_FLOW.check("give_feedback", asset)
         if rating is not None:
             AssetRating.objects.update_or_create(
                 asset=asset,

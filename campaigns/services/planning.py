@@ -110,7 +110,7 @@ def update_campaign(campaign: Campaign, *, by: User, **changes: Any) -> Campaign
                 code="content_frozen",
                 fields=frozen,
             )
-        if "launch_at" in changed and campaign.status == S.SCHEDULED:
+        if "launch_at" in changed and not CAMPAIGN_FLOW.allows("edit_launch_time", campaign.status):
             raise Conflict(
                 "Use Schedule to move the launch of a scheduled campaign.", code="use_schedule"
             )
