@@ -44,8 +44,8 @@ def run(args) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from campaigns import services
     from campaigns.models import Campaign
+    from campaigns.planning import services
     from portal.models import EmailStatus, Notification, Team, User
 
     size = 300 if args.quick else 2000

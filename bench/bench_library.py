@@ -50,8 +50,8 @@ WORDS = [
 def generate(count: int) -> None:
     from django.utils import timezone
 
+    from campaigns.messaging.services import refresh_search
     from campaigns.models import Asset, AssetKind, AssetTag, Campaign, FunnelStage
-    from campaigns.services import refresh_search
     from personas.models import Persona
     from portal.models import Team, User
 

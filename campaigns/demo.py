@@ -2,12 +2,23 @@
 
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from personas.models import Persona
 
-from . import services
-from .models import Campaign, CampaignStatus, CampaignTransition
+from .messaging import services as messaging
+from .models import (
+    Asset,
+    AssetStatus,
+    Campaign,
+    CampaignStatus,
+    CampaignTransition,
+    FieldInsight,
+    OutdatedFlag,
+    TalkingPoint,
+)
+from .planning import services as planning
 
 
 def seed(context: dict) -> None:
@@ -21,7 +32,7 @@ def seed(context: dict) -> None:
         existing = Campaign.objects.filter(name=name).first()
         if existing:
             return existing, False
-        campaign = services.create_campaign(
+        campaign = planning.create_campaign(
             by=owner,
             name=name,
             starts_on=today + timedelta(days=days_from_now),
@@ -42,19 +53,19 @@ def seed(context: dict) -> None:
         channels=["webinar", "email", "paid_social"], budget=18000, target_leads=400, target_mqls=120, target_pipeline=900000,
     )  # fmt: skip
     if new:
-        services.submit_for_review(live, by=maria)
-        services.review_campaign(
+        planning.submit_for_review(live, by=maria)
+        planning.review_campaign(
             live,
             by=sally,
             decision="approve",
             comment="Clear story. Reps will love the assessment offer.",
         )
-        services.add_comment(
+        planning.add_comment(
             live,
             by=sam,
             body="Two of my accounts asked about SAP EWM last week; glad it's covered.",
         )
-        services.launch_campaign(live, by=maria)
+        planning.launch_campaign(live, by=maria)
         launched = now - timedelta(days=5)
         Campaign.objects.filter(pk=live.pk).update(launched_at=launched)
         # Keep the history in order: submitted and approved a few days before the launch.
@@ -70,9 +81,9 @@ def seed(context: dict) -> None:
         channels=["content", "paid_search", "email"], budget=9500, target_leads=300, target_mqls=60,
     )  # fmt: skip
     if new:
-        services.submit_for_review(scheduled, by=mark)
-        services.review_campaign(scheduled, by=sally, decision="approve")
-        services.schedule_campaign(scheduled, by=mark, launch_at=now + timedelta(days=3, hours=2))
+        planning.submit_for_review(scheduled, by=mark)
+        planning.review_campaign(scheduled, by=sally, decision="approve")
+        planning.schedule_campaign(scheduled, by=mark, launch_at=now + timedelta(days=3, hours=2))
 
     in_review, new = plan(
         "Customer story: Nordfreight", mark, days_from_now=10, length=30,
@@ -81,7 +92,7 @@ def seed(context: dict) -> None:
         channels=["content", "outbound"], target_pipeline=400000,
     )  # fmt: skip
     if new:
-        services.submit_for_review(in_review, by=mark)
+        planning.submit_for_review(in_review, by=mark)
 
     changes, new = plan(
         "Co-marketing with CloudOps partners", mark, days_from_now=20, length=45,
@@ -90,8 +101,8 @@ def seed(context: dict) -> None:
         channels=["partner", "webinar"], budget=6000,
     )  # fmt: skip
     if new:
-        services.submit_for_review(changes, by=mark)
-        services.review_campaign(
+        planning.submit_for_review(changes, by=mark)
+        planning.review_campaign(
             changes, by=sally, decision="request_changes",
             comment="Which accounts overlap with our open deals? Reps need that list before we email anyone.",
         )  # fmt: skip
@@ -103,8 +114,8 @@ def seed(context: dict) -> None:
         channels=["events", "outbound"], budget=45000, target_leads=150, target_mqls=40,
     )  # fmt: skip
     if new:
-        services.submit_for_review(approved, by=maria)
-        services.review_campaign(
+        planning.submit_for_review(approved, by=maria)
+        planning.review_campaign(
             approved, by=sally, decision="approve", comment="We'll staff the booth with 4 reps."
         )
 
@@ -114,10 +125,10 @@ def seed(context: dict) -> None:
         channels=["email", "outbound"], target_pipeline=250000,
     )  # fmt: skip
     if new:
-        services.submit_for_review(done, by=maria)
-        services.review_campaign(done, by=sally, decision="approve")
-        services.launch_campaign(done, by=maria)
-        services.complete_campaign(done, by=maria)
+        planning.submit_for_review(done, by=maria)
+        planning.review_campaign(done, by=sally, decision="approve")
+        planning.launch_campaign(done, by=maria)
+        planning.complete_campaign(done, by=maria)
 
     context["campaigns"] = {
         c.name: c for c in (live, scheduled, in_review, changes, approved, done)
@@ -159,10 +170,6 @@ def _pdf_escape(text: str) -> str:
 
 
 def seed_messaging(context: dict) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from .models import Asset, AssetStatus, FieldInsight, OutdatedFlag, TalkingPoint
-
     users = context["users"]
     maria, mark, sam, sofia, sally = (users[n] for n in ("maria", "mark", "sam", "sofia", "sally"))
     campaigns = context.get("campaigns", {})
@@ -182,9 +189,9 @@ def seed_messaging(context: dict) -> None:
             {"kind": "objection", "stage": "decision", "title": "We already have a WMS",
              "response": "We sit on top of it: your WMS keeps the stock, we make every pick right. Nordfreight kept SAP EWM."},
         ]:  # fmt: skip
-            services.create_talking_point(by=maria, campaign=webinar, persona=ops, **fields)
+            messaging.create_talking_point(by=maria, campaign=webinar, persona=ops, **fields)
     if ops and not TalkingPoint.objects.filter(campaign__isnull=True, persona=ops).exists():
-        services.create_talking_point(
+        messaging.create_talking_point(
             by=mark, persona=ops, kind="objection", stage="consideration", title="It's too expensive for us",
             response="Start with one site: the pick-accuracy assessment shows the payback before you commit.",
         )  # fmt: skip
@@ -200,12 +207,12 @@ def seed_messaging(context: dict) -> None:
             upload = SimpleUploadedFile(
                 f"{title}.pdf", minimal_pdf(title, lines), content_type="application/pdf"
             )
-        created = services.create_asset(
+        created = messaging.create_asset(
             by=maria, title=title, kind=kind, description=description, url=url, file=upload, campaign=campaign,
             personas=[ops] if ops else [], tags=list(tags), stage="consideration",
         )  # fmt: skip
         if status == AssetStatus.PUBLISHED:
-            services.set_asset_status(created, by=maria, status="published")
+            messaging.set_asset_status(created, by=maria, status="published")
         return created, True
 
     case, new = asset(
@@ -215,15 +222,15 @@ def seed_messaging(context: dict) -> None:
         description="How a 4-site logistics firm cut pick errors by 38%. Use it late in deals with operations leaders.",
     )  # fmt: skip
     if new:
-        services.give_feedback(case, by=sam, rating=5, comment="Customers love the numbers.")
-        services.give_feedback(case, by=sofia, rating=4)
+        messaging.give_feedback(case, by=sam, rating=5, comment="Customers love the numbers.")
+        messaging.give_feedback(case, by=sofia, rating=4)
         for user, action in [
             (sam, "view"),
             (sam, "download"),
             (sofia, "download"),
             (sally, "view"),
         ]:
-            services.record_usage(case, user=user, action=action)
+            messaging.record_usage(case, user=user, action=action)
     asset(
         "Pick-accuracy webinar deck", "deck", ["Three ways to stop mis-picks", "Scan-to-confirm", "Live demo"],
         tags=["webinar", "logistics"], campaign=webinar,
@@ -242,7 +249,7 @@ def seed_messaging(context: dict) -> None:
         tags=["pricing"], description="List prices and packaging for the current year.",
     )  # fmt: skip
     if new and not OutdatedFlag.objects.filter(asset=pricing).exists():
-        services.give_feedback(
+        messaging.give_feedback(
             pricing,
             by=sam,
             outdated=True,
@@ -261,6 +268,6 @@ def seed_messaging(context: dict) -> None:
             (sofia, "question", "Does it work with Manhattan SCALE?", ""),
             (sally, "feature_request", "Mobile app for team leads on the floor", ""),
         ]:
-            services.record_insight(
+            messaging.record_insight(
                 by=user, kind=kind, text=text, persona=ops, campaign=webinar, competitor=competitor
             )

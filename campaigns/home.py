@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from portal.permissions import MARKETING, SALES, Role, role_of
 
-from . import selectors
+from .planning import selectors
 
 
 @dataclass

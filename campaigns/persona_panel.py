@@ -1,6 +1,6 @@
 """The campaigns app's section on persona pages: talking points, collateral, call sheet."""
 
-from . import selectors
+from .messaging import selectors
 
 
 def messaging_for_persona(persona, user):

@@ -5,8 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from campaigns import api as campaigns_api
-from campaigns import collateral_api
+from campaigns.messaging import api as collateral_api
+from campaigns.planning import api as campaigns_api
 from leads import api as leads_api
 from personas import api as personas_api
 
@@ -98,8 +98,8 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.open_notification, name="notification_open"),
     path("inbox/<int:pk>/read/", views.mark_notification_read, name="notification_read"),
     # Feature areas
-    path("campaigns/", include("campaigns.urls")),
-    path("collateral/", include("campaigns.collateral_urls")),
+    path("campaigns/", include("campaigns.planning.urls")),
+    path("collateral/", include("campaigns.messaging.urls")),
     path("personas/", include("personas.urls")),
     path("leads/", include("leads.urls")),
     path("dashboard/", include("portal.dashboard.urls")),

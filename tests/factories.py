@@ -86,7 +86,7 @@ def pdf_upload(name: str = "deck.pdf", title: str = "Deck"):
 
 def make_asset(owner=None, status: str = "published", **fields):
     """An asset through the service (so search documents and versions are real)."""
-    from campaigns import services
+    from campaigns.messaging import services
 
     owner = owner or make_user("marketer")
     upload = None if fields.get("url") else fields.pop("file", None) or pdf_upload()

@@ -110,7 +110,7 @@ def talking_point(world: World, user) -> dict:
 
 
 def insight(world: World, user) -> dict:
-    from campaigns import services as campaign_services
+    from campaigns.messaging import services as campaign_services
 
     point = campaign_services.record_insight(
         by=world.users["sales_rep"], kind="question", text="Offline?", persona=persona_for(world)

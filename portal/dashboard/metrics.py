@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from campaigns.messaging import selectors as messaging
 from campaigns.models import Campaign, CampaignStatus
-from campaigns.selectors import messaging
 from leads import metrics
 from leads.models import ScoringSettings
 from portal.models import SharedTarget

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from campaigns import services
+from campaigns.messaging import services
+from campaigns.messaging.services import STEP_FOR_STATUS
 from campaigns.models import ASSET_FLOW, Asset, AssetStatus
-from campaigns.services.messaging import STEP_FOR_STATUS
 from portal.errors import InvalidTransition
 from portal.permissions import RULES, can
 from tests.factories import make_asset, pdf_upload

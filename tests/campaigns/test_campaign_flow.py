@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import selectors, services
-from campaigns.forms import CampaignForm
 from campaigns.models import CAMPAIGN_FLOW, CampaignStatus
-from campaigns.services.planning import CONTENT_FIELDS
+from campaigns.planning import selectors, services
+from campaigns.planning.forms import CampaignForm
+from campaigns.planning.services import CONTENT_FIELDS
 from portal.errors import Conflict
 from tests.factories import make_campaign
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from campaigns import services
 from campaigns.models import Campaign, CampaignTransition
+from campaigns.planning import services
 from portal.models import Notification
 from tests.factories import make_campaign, make_user
 from tests.services import need_postgres

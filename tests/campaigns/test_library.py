@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns import selectors, services
+from campaigns.messaging import selectors, services
+from campaigns.messaging.selectors import LibraryQuery
 from campaigns.models import Asset
-from campaigns.selectors import LibraryQuery
 from tests.factories import make_asset, make_campaign, make_persona
 
 pytestmark = pytest.mark.django_db

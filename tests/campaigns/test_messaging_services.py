@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from campaigns import selectors, services
+from campaigns.messaging import selectors, services
 from campaigns.models import Asset, AssetUsage, FieldInsight, TalkingPoint
+from campaigns.planning.services import launch_campaign
 from portal.errors import InvalidTransition
 from portal.models import Notification
 from tests.factories import make_asset, make_campaign, make_persona, make_user, pdf_upload
@@ -244,7 +245,7 @@ def test_the_launch_notification_carries_talking_points_and_collateral_links(use
     )
     deck = make_asset(owner=marketer, title="Webinar deck", campaign=campaign)
     make_asset(owner=marketer, title="Draft deck", campaign=campaign, status="draft")
-    services.launch_campaign(campaign, by=marketer)
+    launch_campaign(campaign, by=marketer)
     body = Notification.objects.get(recipient=users["sales_rep"], kind="campaign_launched").body
     assert "Key talking points:\n• 38% fewer mis-picks" in body
     assert "Pricey" not in body  # objections are for the call sheet, not the announcement

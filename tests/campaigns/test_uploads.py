@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from campaigns.messaging.uploads import check_upload, safe_filename
 from campaigns.models import Asset, AssetVersion
-from campaigns.uploads import check_upload, safe_filename
 from tests.factories import pdf_upload
 
 pytestmark = pytest.mark.django_db

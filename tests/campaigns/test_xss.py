@@ -2,7 +2,8 @@
 
 import pytest
 
-from campaigns import services
+from campaigns.messaging import services as messaging
+from campaigns.planning import services as planning
 from tests.factories import make_asset, make_campaign, make_persona
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +30,9 @@ def test_campaign_text_is_escaped_on_every_page(as_user, marketer, sales_rep, sa
     campaign = make_campaign(
         owner=marketer, name=payload, objective=payload, brief=payload, status="in_review"
     )
-    services.review_campaign(campaign, by=sales_lead, decision="request_changes", comment=payload)
-    services.add_comment(campaign, by=sales_rep, body=payload)
-    services.submit_for_review(campaign, by=marketer)
+    planning.review_campaign(campaign, by=sales_lead, decision="request_changes", comment=payload)
+    planning.add_comment(campaign, by=sales_rep, body=payload)
+    planning.submit_for_review(campaign, by=marketer)
     for url in [
         f"/campaigns/{campaign.pk}/",
         "/campaigns/",
@@ -51,11 +52,11 @@ def test_collateral_and_messaging_text_is_escaped(as_user, marketer, sales_rep, 
     asset = make_asset(
         owner=marketer, title=payload, description=payload, tags=[payload[:40]], personas=[persona]
     )
-    services.give_feedback(asset, by=sales_rep, outdated=True, comment=payload)
-    services.create_talking_point(
+    messaging.give_feedback(asset, by=sales_rep, outdated=True, comment=payload)
+    messaging.create_talking_point(
         by=marketer, persona=persona, kind="objection", title=payload, response=payload
     )
-    services.record_insight(by=sales_rep, kind="question", text=payload, persona=persona)
+    messaging.record_insight(by=sales_rep, kind="question", text=payload, persona=persona)
     for url in [f"/collateral/{asset.pk}/", "/collateral/?include_stale=on", "/collateral/talking-points/",
                 f"/collateral/call-sheet/{persona.pk}/", "/collateral/insights/", "/inbox/"]:  # fmt: skip
         response = as_user(marketer).get(url)

@@ -12,8 +12,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.models import Campaign
+from campaigns.planning import services
 from portal import services as core
 from portal.models import EmailStatus, Notification, User
 from tests.factories import make_campaign, make_user
@@ -99,7 +99,7 @@ def test_broker_down_at_launch_the_launch_commits_and_emails_follow_when_it_is_b
     # A separate process (like a web server) launches while Redis is down.
     launched = run_in_another_process(
         "from django.test import Client\n"
-        "from campaigns import services\n"
+        "from campaigns.planning import services\n"
         "from campaigns.models import Campaign\n"
         "from portal.models import User\n"
         f"services.launch_campaign(Campaign.objects.get(pk={campaign.pk}), by=User.objects.get(pk={marketer.pk}))\n"
@@ -137,7 +137,7 @@ def test_redis_restarting_without_its_queue_loses_no_email(
     env = {**worker_env, "REDIS_URL": own_redis.url}
     # Launch with Redis up but no worker: the delivery messages sit in Redis...
     launched = run_in_another_process(
-        "from campaigns import services\n"
+        "from campaigns.planning import services\n"
         "from campaigns.models import Campaign\n"
         "from portal.models import User\n"
         f"services.launch_campaign(Campaign.objects.get(pk={campaign.pk}), by=User.objects.get(pk={marketer.pk}))\n",

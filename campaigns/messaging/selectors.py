@@ -22,22 +22,6 @@ from ..models import (
     UsageAction,
 )
 
-__all__ = [
-    "LIBRARY_SORTS",
-    "CallSheet",
-    "LibraryQuery",
-    "asset_detail",
-    "call_sheet",
-    "campaign_collateral",
-    "insight_groups",
-    "library",
-    "most_used_this_month",
-    "never_used",
-    "talking_points",
-    "usage_by_person",
-    "visible_assets",
-]
-
 LIBRARY_SORTS = {"relevance": "Most relevant", "newest": "Newest", "most_used": "Most used"}
 
 

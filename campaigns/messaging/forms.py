@@ -5,7 +5,7 @@ from django import forms
 from personas.models import Persona
 from portal.forms import Form, ModelForm
 
-from .models import (
+from ..models import (
     Asset,
     AssetKind,
     AssetStatus,

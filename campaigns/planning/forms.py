@@ -7,7 +7,7 @@ from personas.models import Persona
 from portal.forms import Form, ModelForm
 from portal.models import Team, User
 
-from .models import CAMPAIGN_FLOW, Campaign, CampaignStatus, Channel, ReviewDecision
+from ..models import CAMPAIGN_FLOW, Campaign, CampaignStatus, Channel, ReviewDecision
 from .services import CONTENT_FIELDS
 
 

@@ -34,26 +34,7 @@ from ..models import (
     TalkingPoint,
     TalkingPointKind,
 )
-from ..uploads import check_upload
-
-__all__ = [
-    "REVIEW_AFTER_DAYS",
-    "add_asset_version",
-    "answer_insight",
-    "create_asset",
-    "create_talking_point",
-    "delete_asset",
-    "delete_talking_point",
-    "give_feedback",
-    "move_talking_point",
-    "record_insight",
-    "record_usage",
-    "refresh_search",
-    "remind_asset_reviews",
-    "set_asset_status",
-    "update_asset",
-    "update_talking_point",
-]
+from .uploads import check_upload
 
 REVIEW_AFTER_DAYS = 180
 ASSET_FIELDS = {

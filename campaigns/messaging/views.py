@@ -12,8 +12,17 @@ from portal.actions import run_page_action
 from portal.errors import Conflict
 from portal.permissions import can, rule_required
 
+from ..models import (
+    ASSET_FLOW,
+    Asset,
+    AssetVersion,
+    FieldInsight,
+    InsightKind,
+    TalkingPoint,
+    UsageAction,
+)
 from . import selectors, services
-from .collateral_forms import (
+from .forms import (
     AnswerInsightForm,
     AssetForm,
     FeedbackForm,
@@ -22,15 +31,6 @@ from .collateral_forms import (
     TalkingPointFilterForm,
     TalkingPointForm,
     VersionForm,
-)
-from .models import (
-    ASSET_FLOW,
-    Asset,
-    AssetVersion,
-    FieldInsight,
-    InsightKind,
-    TalkingPoint,
-    UsageAction,
 )
 
 

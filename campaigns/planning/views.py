@@ -14,6 +14,9 @@ from portal.actions import run_page_action
 from portal.errors import Conflict
 from portal.permissions import rule_required
 
+from ..messaging.selectors import campaign_collateral, talking_points
+from ..models import CAMPAIGN_FLOW, Campaign, CampaignStatus
+from ..panels import campaign_panels
 from . import selectors, services
 from .forms import (
     CampaignFilterForm,
@@ -23,8 +26,6 @@ from .forms import (
     ReviewForm,
     ScheduleForm,
 )
-from .models import CAMPAIGN_FLOW, Campaign, CampaignStatus
-from .panels import campaign_panels
 
 
 @rule_required("view_portal")
@@ -133,8 +134,8 @@ def campaign_detail(
         "briefing": selectors.launch_briefing(campaign),
         "moves": CAMPAIGN_FLOW.offered(request.user, campaign),
         "extra_panels": campaign_panels(campaign, request.user),
-        "talking_points": list(selectors.talking_points(campaign=campaign)),
-        "collateral": selectors.campaign_collateral(campaign, request.user),
+        "talking_points": list(talking_points(campaign=campaign)),
+        "collateral": campaign_collateral(campaign, request.user),
     }
     return render(request, "campaigns/detail.html", context, status=status)
 

@@ -1,4 +1,4 @@
-"""Campaign API (shared/API.md): thin serializers and a viewset calling campaigns.services."""
+"""Campaign API (shared/API.md): thin serializers and a viewset calling campaigns.planning.services."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -8,9 +8,7 @@ from rest_framework.response import Response
 
 from personas.models import Persona
 
-from . import selectors, services
-from .forms import CampaignFilterForm
-from .models import (
+from ..models import (
     Campaign,
     CampaignComment,
     CampaignReview,
@@ -18,6 +16,8 @@ from .models import (
     Channel,
     ReviewDecision,
 )
+from . import selectors, services
+from .forms import CampaignFilterForm
 
 
 class CampaignSerializer(serializers.ModelSerializer):

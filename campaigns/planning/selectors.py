@@ -4,6 +4,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -11,27 +12,14 @@ from portal.models import User
 
 from ..models import (
     CAMPAIGN_FLOW,
+    AssetStatus,
     Campaign,
     CampaignComment,
     CampaignReview,
     CampaignStatus,
     CampaignTransition,
+    TalkingPointKind,
 )
-
-__all__ = [
-    "Briefing",
-    "CalendarBar",
-    "CalendarWeek",
-    "campaign_detail",
-    "campaign_list",
-    "coming_up",
-    "drafts_of",
-    "launch_briefing",
-    "launched_recently",
-    "month_calendar",
-    "status_counts",
-    "waiting_for_review",
-]
 
 S = CampaignStatus
 # Coming up: signed off by sales and not live yet, i.e. what may launch.
@@ -83,10 +71,6 @@ class Briefing:
 
 def launch_briefing(campaign: Campaign) -> Briefing:
     """What every sales rep reads when the campaign goes live: the story, what to say, what to send."""
-    from django.conf import settings
-
-    from ..models import AssetStatus, TalkingPointKind
-
     lines = []
     if campaign.objective:
         lines.append(f"Objective: {campaign.objective.strip()}")

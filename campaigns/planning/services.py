@@ -28,25 +28,7 @@ from ..models import (
     CampaignStatus,
     ReviewDecision,
 )
-
-__all__ = [
-    "CONTENT_FIELDS",
-    "EDITABLE_FIELDS",
-    "LOGISTICS_FIELDS",
-    "add_comment",
-    "announce_launch",
-    "campaign_url",
-    "cancel_campaign",
-    "complete_campaign",
-    "create_campaign",
-    "delete_campaign",
-    "launch_campaign",
-    "launch_due_campaigns",
-    "review_campaign",
-    "schedule_campaign",
-    "submit_for_review",
-    "update_campaign",
-]
+from .selectors import launch_briefing
 
 S = CampaignStatus
 
@@ -259,8 +241,6 @@ def launch_campaign(campaign: Campaign, *, by: User | None) -> Campaign:
 
 def announce_launch(campaign: Campaign) -> None:
     """Notify every active sales user (and the optional webhook) that a campaign is live."""
-    from ..selectors import launch_briefing
-
     briefing = launch_briefing(campaign)
     core.notify(
         User.objects.sales(),

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns import services
 from campaigns.models import Campaign, CampaignReview, CampaignTransition
+from campaigns.planning import services
 from portal import services as core
 from portal.errors import Conflict, InvalidTransition
 from portal.models import Notification, WebhookDelivery

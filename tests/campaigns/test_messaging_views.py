@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaigns import services
+from campaigns.messaging import services
 from campaigns.models import Asset, AssetUsage
 from tests.factories import make_asset, make_campaign, make_persona, pdf_upload
 

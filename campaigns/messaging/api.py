@@ -11,10 +11,7 @@ from rest_framework.response import Response
 
 from personas.models import Persona
 
-from . import selectors, services
-from .collateral_forms import LibraryFilterForm
-from .collateral_views import file_response
-from .models import (
+from ..models import (
     Asset,
     AssetKind,
     AssetStatus,
@@ -27,6 +24,9 @@ from .models import (
     TalkingPointKind,
     UsageAction,
 )
+from . import selectors, services
+from .forms import LibraryFilterForm
+from .views import file_response
 
 
 class TalkingPointSerializer(serializers.ModelSerializer):
