@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from personas.models import Persona
+from portal.filters import ListFilterBackend
 
 from ..models import (
     Asset,
@@ -25,7 +26,7 @@ from ..models import (
     UsageAction,
 )
 from . import selectors, services
-from .forms import LibraryFilterForm
+from .filters import AssetFilter, FieldInsightFilter, TalkingPointFilter
 from .views import file_response
 
 
@@ -55,30 +56,12 @@ class TalkingPointViewSet(viewsets.ModelViewSet):
 
     serializer_class = TalkingPointSerializer
     queryset = TalkingPoint.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = TalkingPointFilter
     rules = {"read": "view_portal", "write": "publish_collateral"}
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("campaign", int), OpenApiParameter("persona", int),
-            OpenApiParameter("kind", str), OpenApiParameter("stage", str),
-        ]
-    )  # fmt: skip
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self):
-        params = self.request.query_params
-        try:
-            campaign = int(params["campaign"]) if params.get("campaign") else None
-            persona = int(params["persona"]) if params.get("persona") else None
-        except ValueError:
-            raise serializers.ValidationError({"campaign": ["Ids are integers."]}) from None
-        return selectors.talking_points(
-            campaign=campaign,
-            persona=persona,
-            kind=params.get("kind", ""),
-            stage=params.get("stage", ""),
-        )
+        return selectors.talking_points()
 
     def perform_create(self, serializer):
         serializer.instance = services.create_talking_point(
@@ -175,20 +158,13 @@ class FeedbackSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-LIBRARY_PARAMETERS = [
-    OpenApiParameter("q", str, description="Full text over title, description and tags"),
-    OpenApiParameter("kind", str), OpenApiParameter("stage", str), OpenApiParameter("persona", int),
-    OpenApiParameter("campaign", int), OpenApiParameter("tag", str), OpenApiParameter("status", str),
-    OpenApiParameter("include_stale", bool, description="Stale: review date passed or flagged outdated"),
-    OpenApiParameter("sort", str, description="relevance, newest or most_used"),
-]  # fmt: skip
-
-
 class AssetViewSet(viewsets.ModelViewSet):
     """Collateral. Sales sees only published assets, and only current ones unless include_stale=1."""
 
     serializer_class = AssetSerializer
     queryset = Asset.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = AssetFilter
     rules = {
         "read": "view_portal",
         "write": "publish_collateral",
@@ -198,15 +174,8 @@ class AssetViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            filters = LibraryFilterForm(self.request.query_params)
-            if not filters.is_valid():
-                raise serializers.ValidationError(filters.errors)
-            return selectors.library(user, filters.query()).prefetch_related("personas")
+            return selectors.library(user).prefetch_related("personas")
         return selectors.visible_assets(user).prefetch_related("tags", "personas")
-
-    @extend_schema(parameters=LIBRARY_PARAMETERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -316,6 +285,8 @@ class FieldInsightViewSet(
 
     serializer_class = FieldInsightSerializer
     queryset = FieldInsight.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = FieldInsightFilter
     rules = {
         "read": "view_portal",
         "create": "record_field_insights",
@@ -323,13 +294,7 @@ class FieldInsightViewSet(
     }
 
     def get_queryset(self):
-        insights = FieldInsight.objects.select_related("author").order_by("-created_at")
-        kind = self.request.query_params.get("kind")
-        return insights.filter(kind=kind) if kind else insights
-
-    @extend_schema(parameters=[OpenApiParameter("kind", str)])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return FieldInsight.objects.select_related("author").order_by("-created_at")
 
     def perform_create(self, serializer):
         serializer.instance = services.record_insight(

@@ -7,16 +7,12 @@ from portal.forms import Form, ModelForm
 
 from ..models import (
     Asset,
-    AssetKind,
-    AssetStatus,
     Campaign,
     CampaignStatus,
     FieldInsight,
-    FunnelStage,
     InsightKind,
     TalkingPoint,
 )
-from .selectors import LIBRARY_SORTS, LibraryQuery
 
 
 class DateInput(forms.DateInput):
@@ -25,40 +21,6 @@ class DateInput(forms.DateInput):
 
 def open_campaigns():
     return Campaign.objects.exclude(status=CampaignStatus.CANCELLED).order_by("name")
-
-
-class LibraryFilterForm(Form):
-    """The library's search and filters, shared by the page and the API."""
-
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *AssetKind.choices], required=False)
-    stage = forms.ChoiceField(choices=[("", "Any stage"), *FunnelStage.choices], required=False)
-    persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"), required=False, empty_label="Any persona"
-    )
-    campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, empty_label="Any campaign"
-    )
-    tag = forms.CharField(required=False, max_length=40)
-    status = forms.ChoiceField(choices=[("", "Any status"), *AssetStatus.choices], required=False)
-    include_stale = forms.BooleanField(required=False, label="Include stale")
-    mine = forms.BooleanField(required=False, label="Mine only")
-    sort = forms.ChoiceField(choices=list(LIBRARY_SORTS.items()), required=False)
-
-    def query(self) -> LibraryQuery:
-        data = self.cleaned_data
-        return LibraryQuery(
-            q=data.get("q", ""),
-            kind=data.get("kind", ""),
-            stage=data.get("stage", ""),
-            persona=data["persona"].pk if data.get("persona") else None,
-            campaign=data["campaign"].pk if data.get("campaign") else None,
-            tag=data.get("tag", ""),
-            status=data.get("status", ""),
-            include_stale=data.get("include_stale", False),
-            mine=data.get("mine", False),
-            sort=data.get("sort") or ("relevance" if data.get("q") else "newest"),
-        )
 
 
 class TagsField(forms.CharField):
@@ -151,19 +113,6 @@ class TalkingPointForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = open_campaigns()
         self.fields["persona"].queryset = Persona.objects.order_by("name")
-
-
-class TalkingPointFilterForm(Form):
-    campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, empty_label="Any campaign"
-    )
-    persona = forms.ModelChoiceField(
-        queryset=Persona.objects.order_by("name"), required=False, empty_label="Any persona"
-    )
-    kind = forms.ChoiceField(
-        choices=[("", "Any kind"), *TalkingPoint._meta.get_field("kind").choices], required=False
-    )
-    stage = forms.ChoiceField(choices=[("", "Any stage"), *FunnelStage.choices], required=False)
 
 
 class InsightForm(ModelForm):

@@ -1,10 +1,24 @@
 """Reads for the collateral library, talking points, call sheets and field insights."""
 
 from dataclasses import dataclass
-from datetime import date
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from portal.models import Team, User
@@ -22,8 +36,6 @@ from ..models import (
     UsageAction,
 )
 
-LIBRARY_SORTS = {"relevance": "Most relevant", "newest": "Newest", "most_used": "Most used"}
-
 
 def visible_assets(user: User) -> QuerySet[Asset]:
     """Sales sees only published collateral; marketing and leadership see everything."""
@@ -33,66 +45,33 @@ def visible_assets(user: User) -> QuerySet[Asset]:
     return assets
 
 
-@dataclass
-class LibraryQuery:
-    q: str = ""
-    kind: str = ""
-    stage: str = ""
-    persona: int | None = None
-    campaign: int | None = None
-    tag: str = ""
-    status: str = ""
-    include_stale: bool = False
-    mine: bool = False
-    sort: str = "relevance"
-
-
-def library(user: User, query: LibraryQuery, *, today: date | None = None) -> QuerySet[Asset]:
-    """The collateral library: current material by default, searched and filtered.
+def library(user: User) -> QuerySet[Asset]:
+    """The collateral library as `user` may see it, newest first (messaging.filters.AssetFilter
+    hides stale material, searches and sorts it).
 
     A constant number of queries at any size: counts and ratings are denormalised on
     Asset, and the page prefetches only tags.
     """
-    assets = visible_assets(user).select_related("campaign")
-    if query.status:
-        assets = assets.filter(status=query.status)
-    if not query.include_stale:
-        assets = assets.current(today)
-    if query.kind:
-        assets = assets.filter(kind=query.kind)
-    if query.stage:
-        assets = assets.filter(stage=query.stage)
-    if query.persona:
-        assets = assets.filter(personas=query.persona)
-    if query.campaign:
-        assets = assets.filter(campaign=query.campaign)
-    if query.tag:
-        assets = assets.filter(tags__name=query.tag.lower())
-    if query.mine:
-        assets = assets.filter(owner=user)
-    ranked = False
-    if query.q.strip():
-        assets, ranked = _search(assets, query.q.strip())
-    if query.sort == "most_used":
-        order = ["-use_count", "-published_at", "-id"]
-    elif query.sort == "relevance" and ranked:
-        order = ["-rank", "-published_at", "-id"]
-    else:
-        order = [F("published_at").desc(nulls_last=True), "-created_at", "-id"]
-    return assets.prefetch_related("tags").order_by(*order)
+    return (
+        visible_assets(user)
+        .select_related("campaign")
+        .prefetch_related("tags")
+        .order_by(F("published_at").desc(nulls_last=True), "-created_at", "-id")
+    )
 
 
-def _search(assets: QuerySet[Asset], text: str) -> tuple[QuerySet[Asset], bool]:
+def search_assets(assets: QuerySet[Asset], text: str) -> QuerySet[Asset]:
+    """The assets matching `text`, annotated with `rank` (higher: more relevant).
+
+    PostgreSQL: full text (stemmed, weighted title > tags > description, GIN-indexed).
+    SQLite: every word must appear somewhere; titles that contain the words rank first.
+    """
+    text = text.strip()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
         query = SearchQuery(text, search_type="websearch", config="english")
         return assets.filter(search_document=query).annotate(
             rank=SearchRank(F("search_document"), query)
-        ), True
-    # SQLite: every word must appear somewhere; titles that contain the words rank first.
-    from django.db.models import Case, IntegerField, Value, When
-
+        )
     for word in text.split()[:8]:
         assets = assets.filter(
             Q(title__icontains=word) | Q(description__icontains=word) | Q(tags_text__icontains=word)
@@ -100,7 +79,7 @@ def _search(assets: QuerySet[Asset], text: str) -> tuple[QuerySet[Asset], bool]:
     rank = Case(
         When(title__icontains=text, then=Value(2)), default=Value(1), output_field=IntegerField()
     )
-    return assets.annotate(rank=rank), True
+    return assets.annotate(rank=rank)
 
 
 def asset_detail(user: User, pk: int) -> Asset:
@@ -188,18 +167,14 @@ def never_used(limit: int = 50) -> list[Asset]:
     )
 
 
-def talking_points(
-    *, campaign=None, persona=None, kind: str = "", stage: str = ""
-) -> QuerySet[TalkingPoint]:
+def talking_points(*, campaign=None, persona=None) -> QuerySet[TalkingPoint]:
+    """Talking points in their order (of one campaign and/or persona when given); the list
+    page and the API filter them with messaging.filters.TalkingPointFilter."""
     points = TalkingPoint.objects.select_related("campaign", "persona")
     if campaign is not None:
         points = points.filter(campaign=campaign)
     if persona is not None:
         points = points.filter(persona=persona)
-    if kind:
-        points = points.filter(kind=kind)
-    if stage:
-        points = points.filter(stage=stage)
     return points.order_by("campaign_id", "persona_id", "position", "id")
 
 

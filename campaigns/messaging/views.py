@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from personas.models import Persona
 from portal.actions import run_page_action
 from portal.errors import Conflict
+from portal.filters import filter_for_page
 from portal.permissions import can, rule_required
 
 from ..models import (
@@ -22,13 +23,12 @@ from ..models import (
     UsageAction,
 )
 from . import selectors, services
+from .filters import LIBRARY_SORTS, AssetFilter, TalkingPointFilter
 from .forms import (
     AnswerInsightForm,
     AssetForm,
     FeedbackForm,
     InsightForm,
-    LibraryFilterForm,
-    TalkingPointFilterForm,
     TalkingPointForm,
     VersionForm,
 )
@@ -37,14 +37,14 @@ from .forms import (
 # --- Library ---------------------------------------------------------------------------
 @rule_required("view_portal")
 def library(request):
-    filters = LibraryFilterForm(request.GET or None)
-    query = filters.query() if filters.is_valid() else selectors.LibraryQuery()
-    assets = selectors.library(request.user, query)
+    found = AssetFilter(request.GET, queryset=selectors.library(request.user), request=request)
+    assets, status = filter_for_page(found)
     page = Paginator(assets, 24).get_page(request.GET.get("page"))
     return render(
         request,
         "collateral/library.html",
-        {"page": page, "filters": filters, "query": query, "sorts": selectors.LIBRARY_SORTS},
+        {"page": page, "filters": found.form, "query": found.chosen, "sorts": LIBRARY_SORTS},
+        status=status,
     )
 
 
@@ -234,14 +234,17 @@ def analytics(request):
 # --- Talking points -------------------------------------------------------------------------
 @rule_required("view_portal")
 def talking_point_list(request):
-    filters = TalkingPointFilterForm(request.GET or None)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
-    points = selectors.talking_points(
-        campaign=criteria.get("campaign"), persona=criteria.get("persona"),
-        kind=criteria.get("kind", ""), stage=criteria.get("stage", ""),
-    )  # fmt: skip
+    found = TalkingPointFilter(
+        request.GET or None, queryset=selectors.talking_points(), request=request
+    )
+    points, status = filter_for_page(found)
     page = Paginator(points, 50).get_page(request.GET.get("page"))
-    return render(request, "collateral/talking_points.html", {"page": page, "filters": filters})
+    return render(
+        request,
+        "collateral/talking_points.html",
+        {"page": page, "filters": found.form},
+        status=status,
+    )
 
 
 @rule_required("publish_collateral")

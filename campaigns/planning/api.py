@@ -1,12 +1,13 @@
 """Campaign API (shared/API.md): thin serializers and a viewset calling campaigns.planning.services."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from personas.models import Persona
+from portal.filters import ListFilterBackend
 
 from ..models import (
     Campaign,
@@ -17,7 +18,7 @@ from ..models import (
     ReviewDecision,
 )
 from . import selectors, services
-from .forms import CampaignFilterForm
+from .filters import CampaignFilter
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -82,22 +83,13 @@ CancelSerializer = inline_serializer(
 )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "status",
-            str,
-            description="draft, in_review, approved, scheduled, live, completed, cancelled",
-        ),
-        OpenApiParameter("owner", str, description="A user id, or `me`"),
-        OpenApiParameter("q", str, description="Search name, objective and brief"),
-    ]
-)
 class CampaignViewSet(viewsets.ModelViewSet):
     """Campaigns. Marketing creates and edits; status changes only through the actions."""
 
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = CampaignFilter
     rules = {
         "read": "view_portal",
         "create": "plan_campaigns",
@@ -115,11 +107,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         if self.action == "list":
-            filters = CampaignFilterForm(self.request.query_params, user=self.request.user)
-            if not filters.is_valid():
-                raise serializers.ValidationError(filters.errors)
-            data = filters.cleaned_data
-            return selectors.campaign_list(status=data["status"], owner=data["owner"], q=data["q"])
+            return selectors.campaign_list()
         return Campaign.objects.select_related("owner").prefetch_related("personas")
 
     def perform_create(self, serializer):

@@ -5,9 +5,8 @@ from django.utils import timezone
 
 from personas.models import Persona
 from portal.forms import Form, ModelForm
-from portal.models import Team, User
 
-from ..models import CAMPAIGN_FLOW, Campaign, CampaignStatus, Channel, ReviewDecision
+from ..models import CAMPAIGN_FLOW, Campaign, Channel, ReviewDecision
 from .services import CONTENT_FIELDS
 
 
@@ -82,33 +81,6 @@ class CampaignForm(ModelForm):
         return {
             name: self.cleaned_data[name] for name in self.fields if not self.fields[name].disabled
         }
-
-
-class CampaignFilterForm(Form):
-    """List filters, shared by the page and the API so both read them the same way."""
-
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *CampaignStatus.choices], required=False
-    )
-    owner = forms.CharField(required=False)
-    q = forms.CharField(required=False, max_length=100, label="Search")
-
-    def clean_owner(self):
-        value = self.cleaned_data["owner"].strip()
-        if not value:
-            return None
-        if value == "me":
-            return self.user
-        if not value.isdigit() or not User.objects.filter(pk=value).exists():
-            raise forms.ValidationError("Unknown owner.")
-        return User.objects.get(pk=value)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.owner_choices = User.objects.in_team(Team.MARKETING).order_by(
-            "first_name", "last_name"
-        )
 
 
 class ReviewForm(Form):

@@ -26,20 +26,14 @@ S = CampaignStatus
 UPCOMING = CAMPAIGN_FLOW.step("launch").sources
 
 
-def campaign_list(
-    *, status: str = "", owner: User | None = None, q: str = ""
-) -> QuerySet[Campaign]:
-    """The filtered list both the page and the API show, ready to render in constant queries."""
-    campaigns = Campaign.objects.select_related("owner").prefetch_related("personas")
-    if status:
-        campaigns = campaigns.filter(status=status)
-    if owner is not None:
-        campaigns = campaigns.filter(owner=owner)
-    if q:
-        campaigns = campaigns.filter(
-            Q(name__icontains=q) | Q(objective__icontains=q) | Q(brief__icontains=q)
-        )
-    return campaigns.order_by("-updated_at", "-id")
+def campaign_list() -> QuerySet[Campaign]:
+    """The list the page and the API show (filtered by planning.filters.CampaignFilter),
+    latest change first, ready to render in constant queries."""
+    return (
+        Campaign.objects.select_related("owner")
+        .prefetch_related("personas")
+        .order_by("-updated_at", "-id")
+    )
 
 
 def campaign_detail(pk: int) -> Campaign:

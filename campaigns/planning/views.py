@@ -12,14 +12,15 @@ from django.views.decorators.http import require_POST
 
 from portal.actions import run_page_action
 from portal.errors import Conflict
+from portal.filters import filter_for_page
 from portal.permissions import rule_required
 
 from ..messaging.selectors import campaign_collateral, talking_points
 from ..models import CAMPAIGN_FLOW, Campaign, CampaignStatus
 from ..panels import campaign_panels
 from . import selectors, services
+from .filters import CampaignFilter
 from .forms import (
-    CampaignFilterForm,
     CampaignForm,
     CancelForm,
     CommentForm,
@@ -30,21 +31,22 @@ from .forms import (
 
 @rule_required("view_portal")
 def campaign_list(request):
-    filters = CampaignFilterForm(request.GET or None, user=request.user)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
-    campaigns = selectors.campaign_list(
-        status=criteria.get("status", ""), owner=criteria.get("owner"), q=criteria.get("q", "")
+    found = CampaignFilter(
+        request.GET or None, queryset=selectors.campaign_list(), request=request
     )
+    campaigns, status = filter_for_page(found)
     page = Paginator(campaigns, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "campaigns/list.html",
         {
             "page": page,
-            "filters": filters,
+            "filters": found.form,
+            "owner_choices": found.owner_choices,
             "counts": selectors.status_counts(),
             "statuses": CampaignStatus,
         },
+        status=status,
     )
 
 

@@ -1,14 +1,16 @@
 """Library search and filters, on PostgreSQL (full text, ranked) and SQLite (words)."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.messaging import selectors, services
-from campaigns.messaging.selectors import LibraryQuery
+from campaigns.messaging.filters import AssetFilter
 from campaigns.models import Asset
 from tests.factories import make_asset, make_campaign, make_persona
 
@@ -16,7 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 def titles(user, **query):
-    return [a.title for a in selectors.library(user, LibraryQuery(**query))]
+    """The library's titles for `user`, filtered as the page and the API filter it."""
+    data = QueryDict(mutable=True)
+    data.update({name: str(value) for name, value in query.items()})
+    found = AssetFilter(data, queryset=selectors.library(user), request=SimpleNamespace(user=user))
+    assert found.is_valid(), found.errors
+    return [a.title for a in found.qs]
 
 
 def test_search_finds_words_in_descriptions_and_tags_and_ranks_titles_first(marketer, sales_rep):
