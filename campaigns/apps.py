@@ -6,8 +6,8 @@ class CampaignsConfig(AppConfig):
 
     def ready(self):
         # Persona pages show this app's talking points and collateral (personas can't import us).
-        from personas.panels import register_persona_panel
+        from personas.panels import persona_panels
 
-        from .persona_panel import messaging_for_persona
+        from .panels import messaging_for_persona
 
-        register_persona_panel(messaging_for_persona)
+        persona_panels.register(messaging_for_persona)

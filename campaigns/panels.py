@@ -1,26 +1,24 @@
-"""Sections that higher apps add to the campaign page, without campaigns importing them.
+"""Page sections across apps (see portal.panels), without importing upward.
 
-The leads app shows lead quality on a campaign (DESIGN.md: the higher app provides
-it). A panel is `func(campaign, user) -> (template_name, context) | None`, registered
-from that app's AppConfig.ready(); the campaign page renders them in order.
+- `campaign_panels`: what higher apps add to the campaign page (leads: lead quality).
+- `messaging_for_persona`: what this app adds to the persona page (talking points,
+  collateral, the call sheet), registered in CampaignsConfig.ready().
 """
 
-from collections.abc import Callable
+from portal.panels import Panels
 
-PanelFunc = Callable[..., tuple[str, dict] | None]
-_panels: list[PanelFunc] = []
+from .messaging.selectors import call_sheet, talking_points
 
-
-def register_campaign_panel(func: PanelFunc) -> PanelFunc:
-    if func not in _panels:
-        _panels.append(func)
-    return func
+campaign_panels = Panels("campaign page")
 
 
-def unregister_campaign_panel(func: PanelFunc) -> None:
-    if func in _panels:
-        _panels.remove(func)
-
-
-def campaign_panels(campaign, user) -> list[tuple[str, dict]]:
-    return [panel for panel in (func(campaign, user) for func in _panels) if panel]
+def messaging_for_persona(persona, user):
+    sheet = call_sheet(persona, user)
+    return (
+        "collateral/_persona_panel.html",
+        {
+            "persona": persona,
+            "points": list(talking_points(persona=persona)),
+            "collateral": sheet.collateral,
+        },
+    )

@@ -6,8 +6,8 @@ class LeadsConfig(AppConfig):
 
     def ready(self):
         # Campaign pages show lead quality (campaigns can't import leads; we register).
-        from campaigns.panels import register_campaign_panel
+        from campaigns.panels import campaign_panels
 
         from .panels import lead_quality_panel
 
-        register_campaign_panel(lead_quality_panel)
+        campaign_panels.register(lead_quality_panel)

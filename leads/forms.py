@@ -1,6 +1,7 @@
 from django import forms
 
 from campaigns.models import Campaign
+from portal.filters import PersonField
 from portal.forms import Form, ModelForm
 from portal.models import User
 
@@ -13,7 +14,7 @@ class LeadFilterForm(Form):
     """Filters shared by the lead list page and GET /api/leads/."""
 
     stage = forms.ChoiceField(choices=[("", "Any stage"), *LeadStage.choices], required=False)
-    owner = forms.CharField(required=False)
+    owner = PersonField()
     source_campaign = forms.IntegerField(required=False, min_value=1)
     min_score = forms.IntegerField(required=False)
     q = forms.CharField(required=False, max_length=100)
@@ -21,17 +22,7 @@ class LeadFilterForm(Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_owner(self):
-        value = self.cleaned_data["owner"].strip()
-        if not value:
-            return None
-        if value == "me":
-            return self.user
-        if not value.isdigit() or not User.objects.filter(pk=value).exists():
-            raise forms.ValidationError("A user id, or me.")
-        return User.objects.get(pk=value)
+        self.fields["owner"].me = user
 
 
 class RejectForm(Form):

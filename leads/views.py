@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.actions import run_page_action
+from portal.actions import object_actions
 from portal.errors import Conflict
 from portal.permissions import SALES, can, role_of, rule_required
 
@@ -88,12 +88,8 @@ def detail(request, pk: int, forms: dict | None = None, error: str = "", status:
     return render(request, "leads/detail.html", context, status=status)
 
 
-def _act(request, pk: int, perform, success: str, form_name: str = "", form=None):
-    lead = _lead_or_404(pk)
-    return run_page_action(
-        request, lambda: perform(lead), success=success, redirect_to=lead,
-        rerender=lambda **kwargs: detail(request, pk, **kwargs), form=form, form_name=form_name,
-    )  # fmt: skip
+# Actions from the lead page: refusals are shown on the page itself.
+_act = object_actions(_lead_or_404, detail)
 
 
 @require_POST

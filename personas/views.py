@@ -76,7 +76,7 @@ def persona_detail(request, pk: int):
             "persona": persona,
             "sections": sections,
             "basics_change": changes.get("name") or changes.get("role") or changes.get("seniority"),
-            "panels": persona_panels(persona, request.user),
+            "panels": persona_panels.for_page(persona, request.user),
             "comment_form": CommentForm(),
             "others": presence.present(pk, exclude_user_id=request.user.pk),
         },

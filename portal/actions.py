@@ -2,14 +2,17 @@
 
 Bad input re-renders the page with the form's errors (400); a refusal because of the
 object's state re-renders it with the service's message (409); success redirects with
-a flash message. Pages pass a `rerender(forms=..., error=..., status=...)` callable.
+a flash message. Pages pass a `rerender(forms=..., error=..., status=...)` callable;
+an object's detail page makes its action views' adapter with `object_actions`. A page
+with one create or edit form runs it with `run_form_page`.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from .errors import Conflict
 
@@ -38,3 +41,63 @@ def run_page_action(
         return rerender(forms=forms, error=conflict.message, status=409)
     messages.success(request, success)
     return redirect(redirect_to)
+
+
+def object_actions(load: Callable[[int], Any], detail: Callable[..., Any]):
+    """The adapter the action views of one detail page share (campaign, asset, lead page).
+
+    `load(pk)` gives the object (or raises Http404); `detail(request, pk, forms=, error=,
+    status=)` is the page view that re-renders it. The adapter runs `perform(obj)`:
+
+        _act = object_actions(_campaign_or_404, campaign_detail)
+        return _act(request, pk, lambda c: launch_campaign(c, by=request.user), "Live!")
+    """
+
+    def act(request, pk: int, perform, success: str, form_name: str = "", form=None):
+        obj = load(pk)
+        return run_page_action(
+            request,
+            lambda: perform(obj),
+            success=success,
+            redirect_to=obj,
+            rerender=lambda **kwargs: detail(request, pk, **kwargs),
+            form=form,
+            form_name=form_name,
+        )
+
+    return act
+
+
+def run_form_page(
+    request,
+    form,
+    save: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    template: str,
+    context: dict | None = None,
+    redirect_to=None,
+):
+    """A page with one form that creates or edits through a service.
+
+    On a valid POST `save()` calls the service; its ValidationError or Conflict lands on
+    the form. Success redirects to `redirect_to`, else to what `save()` returned, with the
+    flash message `success` (or `success(saved)`). Otherwise the page renders, with 400
+    when the form has errors; an edited object shows as stored, not as the form changed it.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save()
+        except ValidationError as error:
+            form.add_error(None, error)
+        except Conflict as conflict:
+            form.add_error(None, conflict.message)
+        else:
+            messages.success(request, success(saved) if callable(success) else success)
+            return redirect(redirect_to or saved)
+    instance = getattr(form, "instance", None)
+    if instance is not None and instance.pk:
+        instance.refresh_from_db()
+    return render(
+        request, template, {"form": form, **(context or {})}, status=400 if form.errors else 200
+    )

@@ -1,6 +1,9 @@
+from datetime import datetime
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
 
 from .models import User
 
@@ -27,6 +30,24 @@ def style_widgets(form: forms.BaseForm) -> None:
         classes = widget.attrs.get("class", "").split()
         if css not in classes:  # idempotent: a form may style fields it adds later
             widget.attrs["class"] = " ".join([css, *classes])
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, in the signed-in person's timezone."""
+
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if isinstance(value, datetime):
+            # The form field hands over naive local time already (to_current_timezone).
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            value = value.strftime("%Y-%m-%dT%H:%M")
+        return value
 
 
 class StyledFormMixin:

@@ -320,13 +320,7 @@ class FieldInsightViewSet(
                 raise serializers.ValidationError(
                     {"title": ["Give a talking point id, or a title for a new one."]}
                 )
-            kind = "objection" if insight.kind in {"objection", "competitor"} else "key_message"
             result = services.answer_insight(
-                insight,
-                by=request.user,
-                kind=kind,
-                title=title,
-                response=str(request.data.get("response", "")),
-                body="",
+                insight, by=request.user, title=title, response=str(request.data.get("response", ""))
             )
         return Response(TalkingPointSerializer(result).data)

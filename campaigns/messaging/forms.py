@@ -3,7 +3,7 @@
 from django import forms
 
 from personas.models import Persona
-from portal.forms import Form, ModelForm
+from portal.forms import DateInput, Form, ModelForm
 
 from ..models import (
     Asset,
@@ -13,10 +13,7 @@ from ..models import (
     InsightKind,
     TalkingPoint,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from .services import ASSET_FIELDS, TALKING_POINT_FIELDS
 
 
 def open_campaigns():
@@ -48,21 +45,11 @@ class AssetForm(ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False)
+    field_order = ["title", "kind", "description", "file"]  # then the rest, in ASSET_FIELDS order
 
     class Meta:
         model = Asset
-        fields = [
-            "title",
-            "kind",
-            "description",
-            "file",
-            "url",
-            "campaign",
-            "personas",
-            "stage",
-            "tags",
-            "review_by",
-        ]
+        fields = [*ASSET_FIELDS, "file"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4}), "review_by": DateInput()}
         labels = {"url": "Or a link", "review_by": "Review by"}
         help_texts = {
@@ -103,7 +90,7 @@ class FeedbackForm(Form):
 class TalkingPointForm(ModelForm):
     class Meta:
         model = TalkingPoint
-        fields = ["kind", "title", "body", "response", "campaign", "persona", "stage"]
+        fields = list(TALKING_POINT_FIELDS)
         widgets = {
             "body": forms.Textarea(attrs={"rows": 3}),
             "response": forms.Textarea(attrs={"rows": 3}),

@@ -37,7 +37,8 @@ from ..models import (
 from .uploads import check_upload
 
 REVIEW_AFTER_DAYS = 180
-ASSET_FIELDS = {
+# What a person may set on an asset and on a talking point; the forms show them in this order.
+ASSET_FIELDS = (
     "title",
     "kind",
     "description",
@@ -47,8 +48,8 @@ ASSET_FIELDS = {
     "stage",
     "tags",
     "review_by",
-}
-TALKING_POINT_FIELDS = {"campaign", "persona", "stage", "kind", "title", "body", "response"}
+)
+TALKING_POINT_FIELDS = ("kind", "title", "body", "response", "campaign", "persona", "stage")
 
 
 # --- Talking points ---------------------------------------------------------------------
@@ -66,7 +67,7 @@ def _clean_talking_point(point: TalkingPoint) -> None:
 
 def create_talking_point(*, by: User, **fields: Any) -> TalkingPoint:
     require(by, "publish_collateral")
-    unknown = set(fields) - TALKING_POINT_FIELDS
+    unknown = set(fields).difference(TALKING_POINT_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be set here."] for name in unknown})
     point = TalkingPoint(updated_by=by, **fields)
@@ -82,7 +83,7 @@ def create_talking_point(*, by: User, **fields: Any) -> TalkingPoint:
 
 def update_talking_point(point: TalkingPoint, *, by: User, **changes: Any) -> TalkingPoint:
     require(by, "publish_collateral")
-    unknown = set(changes) - TALKING_POINT_FIELDS
+    unknown = set(changes).difference(TALKING_POINT_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be set here."] for name in unknown})
     for name, value in changes.items():
@@ -162,7 +163,7 @@ def _validate_asset(asset: Asset, *, has_file: bool) -> None:
 def create_asset(*, by: User, file=None, note: str = "", **fields: Any) -> Asset:
     """A marketer adds collateral as a draft: an uploaded file (version 1) or a link."""
     require(by, "publish_collateral")
-    unknown = set(fields) - ASSET_FIELDS
+    unknown = set(fields).difference(ASSET_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be set here."] for name in unknown})
     personas = fields.pop("personas", None)
@@ -187,7 +188,7 @@ def create_asset(*, by: User, file=None, note: str = "", **fields: Any) -> Asset
 def update_asset(asset: Asset, *, by: User, **changes: Any) -> Asset:
     require(by, "publish_collateral")
     status = changes.pop("status", None)
-    unknown = set(changes) - ASSET_FIELDS
+    unknown = set(changes).difference(ASSET_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be set here."] for name in unknown})
     personas = changes.pop("personas", None)
@@ -440,6 +441,13 @@ def answer_insight(
                 raise ValidationError(
                     {"talking_point": ["Pick a talking point or write a new one."]}
                 )
+            # Objections and competitor mentions are answered with an objection and its response.
+            answered_as = (
+                TalkingPointKind.OBJECTION
+                if insight.kind in {InsightKind.OBJECTION, InsightKind.COMPETITOR}
+                else TalkingPointKind.KEY_MESSAGE
+            )
+            new_point.setdefault("kind", answered_as)
             new_point.setdefault("persona", insight.persona)
             new_point.setdefault("campaign", insight.campaign)
             talking_point = create_talking_point(by=by, **new_point)

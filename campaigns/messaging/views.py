@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from personas.models import Persona
-from portal.actions import run_page_action
+from portal.actions import object_actions, run_form_page
 from portal.errors import Conflict
 from portal.filters import filter_for_page
 from portal.permissions import can, rule_required
@@ -77,21 +77,17 @@ def asset_detail(request, pk: int, forms: dict | None = None, error: str = "", s
 @rule_required("publish_collateral")
 def asset_create(request):
     form = AssetForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            asset = services.create_asset(
-                by=request.user, file=form.cleaned_data.get("file"), note=form.cleaned_data.get("note", ""),
-                **form.service_fields(),
-            )  # fmt: skip
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, f"“{asset.title}” saved as a draft. Publish it when sales may use it."
-            )
-            return redirect(asset)
-    return render(
-        request, "collateral/form.html", {"form": form}, status=400 if form.errors else 200
+    return run_form_page(
+        request,
+        form,
+        lambda: services.create_asset(
+            by=request.user,
+            file=form.cleaned_data.get("file"),
+            note=form.cleaned_data.get("note", ""),
+            **form.service_fields(),
+        ),
+        success=lambda asset: f"“{asset.title}” saved as a draft. Publish it when sales may use it.",
+        template="collateral/form.html",
     )
 
 
@@ -99,34 +95,18 @@ def asset_create(request):
 def asset_edit(request, pk: int):
     asset = get_object_or_404(Asset, pk=pk)
     form = AssetForm(request.POST or None, instance=asset)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_asset(asset, by=request.user, **form.service_fields())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(asset)
-    asset.refresh_from_db()
-    return render(
+    return run_form_page(
         request,
-        "collateral/form.html",
-        {"form": form, "asset": asset},
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.update_asset(asset, by=request.user, **form.service_fields()),
+        success="Saved.",
+        template="collateral/form.html",
+        context={"asset": asset},
     )
 
 
-def _asset_action(request, pk: int, perform, success: str, form_name: str = "", form=None):
-    asset = get_object_or_404(Asset, pk=pk)
-    return run_page_action(
-        request,
-        lambda: perform(asset),
-        success=success,
-        redirect_to=asset,
-        rerender=lambda **kwargs: asset_detail(request, pk, **kwargs),
-        form=form,
-        form_name=form_name,
-    )
+# Actions from the asset page: refusals are shown on the page itself.
+_act = object_actions(lambda pk: get_object_or_404(Asset, pk=pk), asset_detail)
 
 
 @require_POST
@@ -135,7 +115,7 @@ def asset_status(request, pk: int):
     status = request.POST.get("status", "")
     words = {"published": "Published: sales can find it now.", "retired": "Retired: sales no longer sees it.",
              "draft": "Withdrawn to draft."}  # fmt: skip
-    return _asset_action(
+    return _act(
         request,
         pk,
         lambda a: services.set_asset_status(a, by=request.user, status=status),
@@ -153,7 +133,7 @@ def asset_add_version(request, pk: int):
             asset, by=request.user, file=form.cleaned_data["file"], note=form.cleaned_data["note"]
         )
 
-    return _asset_action(
+    return _act(
         request, pk, perform, "New version uploaded; it is the current one now.", "version", form
     )
 
@@ -178,7 +158,7 @@ def asset_feedback(request, pk: int):
     success = (
         "Thanks. Marketing has been told it is outdated." if flagged else "Thanks for rating it."
     )
-    return _asset_action(request, pk, perform, success, "feedback", form)
+    return _act(request, pk, perform, success, "feedback", form)
 
 
 @require_POST
@@ -256,22 +236,22 @@ def talking_point_form(request, pk: int | None = None):
         if request.GET.get(key)
     }
     form = TalkingPointForm(request.POST or None, instance=point, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         fields = {name: form.cleaned_data[name] for name in form.fields}
-        try:
-            if point:
-                services.update_talking_point(point, by=request.user, **fields)
-            else:
-                point = services.create_talking_point(by=request.user, **fields)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Talking point saved.")
-            return redirect(request.POST.get("next") or "collateral:talking_points")
-    return render(
-        request, "collateral/talking_point_form.html", {"form": form, "point": point},
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        if point:
+            return services.update_talking_point(point, by=request.user, **fields)
+        return services.create_talking_point(by=request.user, **fields)
+
+    return run_form_page(
+        request,
+        form,
+        save,
+        success="Talking point saved.",
+        template="collateral/talking_point_form.html",
+        context={"point": point},
+        redirect_to=request.POST.get("next") or "collateral:talking_points",
+    )
 
 
 @require_POST
@@ -341,28 +321,24 @@ def insight_create(request):
 def insight_answer(request, pk: int):
     insight = get_object_or_404(FieldInsight.objects.select_related("persona", "campaign"), pk=pk)
     form = AnswerInsightForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def answer():
         data = form.cleaned_data
-        new_point = {}
-        if not data["talking_point"] and data["title"]:
-            kind = "objection" if insight.kind in {"objection", "competitor"} else "key_message"
-            new_point = {
-                "kind": kind,
-                "title": data["title"],
-                "response": data["response"],
-                "body": "",
-            }
-        try:
-            services.answer_insight(
-                insight, by=request.user, talking_point=data["talking_point"], **new_point
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Answered. The reps who reported it have been told.")
-            return redirect("collateral:insights")
-    group_size = FieldInsight.objects.filter(group_key=insight.group_key).count()
-    return render(
-        request, "collateral/insight_answer.html", {"insight": insight, "form": form, "group_size": group_size},
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+        written = {"title": data["title"], "response": data["response"]}
+        new_point = written if not data["talking_point"] and data["title"] else {}
+        return services.answer_insight(
+            insight, by=request.user, talking_point=data["talking_point"], **new_point
+        )
+
+    return run_form_page(
+        request,
+        form,
+        answer,
+        success="Answered. The reps who reported it have been told.",
+        template="collateral/insight_answer.html",
+        context={
+            "insight": insight,
+            "group_size": FieldInsight.objects.filter(group_key=insight.group_key).count(),
+        },
+        redirect_to="collateral:insights",
+    )

@@ -1,29 +1,10 @@
-from datetime import datetime
-
 from django import forms
-from django.utils import timezone
 
 from personas.models import Persona
-from portal.forms import Form, ModelForm
+from portal.forms import DateInput, DateTimeInput, Form, ModelForm
 
 from ..models import CAMPAIGN_FLOW, Campaign, Channel, ReviewDecision
-from .services import CONTENT_FIELDS
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def format_value(self, value):
-        if isinstance(value, datetime):
-            # The form field hands over naive local time already (to_current_timezone).
-            if timezone.is_aware(value):
-                value = timezone.localtime(value)
-            value = value.strftime("%Y-%m-%dT%H:%M")
-        return value
+from .services import CONTENT_FIELDS, EDITABLE_FIELDS
 
 
 class CampaignForm(ModelForm):
@@ -37,10 +18,7 @@ class CampaignForm(ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "name", "objective", "brief", "channels", "personas", "starts_on", "ends_on", "launch_at",
-            "budget", "target_leads", "target_mqls", "target_pipeline",
-        ]  # fmt: skip
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "objective": forms.Textarea(attrs={"rows": 2}),
             "brief": forms.Textarea(attrs={"rows": 8}),

@@ -33,18 +33,19 @@ from .selectors import launch_briefing
 S = CampaignStatus
 
 # Fields that define what sales signed off; after submission they change only in draft.
-CONTENT_FIELDS = {"name", "objective", "brief", "channels", "personas"}
+CONTENT_FIELDS = ("name", "objective", "brief", "channels", "personas")
 # Logistics that may still move after approval (an end date, a budget, a target).
-LOGISTICS_FIELDS = {
+LOGISTICS_FIELDS = (
     "starts_on",
     "ends_on",
+    "launch_at",
     "budget",
     "target_leads",
     "target_mqls",
     "target_pipeline",
-    "launch_at",
-}
-EDITABLE_FIELDS = CONTENT_FIELDS | LOGISTICS_FIELDS
+)
+# What a person may set on a campaign; the form shows them in this order.
+EDITABLE_FIELDS = CONTENT_FIELDS + LOGISTICS_FIELDS
 
 
 def campaign_url(campaign: Campaign) -> str:
@@ -56,7 +57,7 @@ def create_campaign(*, by: User, **fields: Any) -> Campaign:
     """A marketer starts a draft. Raises ValidationError naming bad fields."""
     require(by, "plan_campaigns")
     personas = fields.pop("personas", None)
-    unknown = set(fields) - EDITABLE_FIELDS
+    unknown = set(fields).difference(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in unknown})
     campaign = Campaign(owner=by, status=S.DRAFT, **fields)
@@ -72,7 +73,7 @@ def update_campaign(campaign: Campaign, *, by: User, **changes: Any) -> Campaign
     """Edit a campaign. Content is frozen once submitted (sales reviewed it); logistics
     (dates, budget, targets) may still change until the campaign is over."""
     require(by, "plan_campaigns")
-    unknown = set(changes) - EDITABLE_FIELDS
+    unknown = set(changes).difference(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
             {name: "This field is changed by an action, not by editing." for name in unknown}
@@ -84,7 +85,7 @@ def update_campaign(campaign: Campaign, *, by: User, **changes: Any) -> Campaign
             raise Conflict(
                 f"This campaign is {campaign.get_status_display().lower()}; it can no longer be edited."
             )
-        frozen = sorted(changed & CONTENT_FIELDS)
+        frozen = sorted(changed.intersection(CONTENT_FIELDS))
         if frozen and not CAMPAIGN_FLOW.allows("edit_story", campaign.status):
             raise Conflict(
                 f"{', '.join(f.replace('_', ' ') for f in frozen).capitalize()} can only change in draft: "

@@ -3,14 +3,13 @@
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal.actions import run_page_action
+from portal.actions import object_actions, run_form_page
 from portal.errors import Conflict
 from portal.filters import filter_for_page
 from portal.permissions import rule_required
@@ -76,19 +75,14 @@ def campaign_calendar(request):
 @rule_required("plan_campaigns")
 def campaign_create(request):
     form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaign = services.create_campaign(by=request.user, **form.service_fields())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                f"Draft “{campaign.name}” created. Ask sales to review it when it is ready.",
-            )
-            return redirect(campaign)
-    return render(
-        request, "campaigns/form.html", {"form": form}, status=400 if form.errors else 200
+    return run_form_page(
+        request,
+        form,
+        lambda: services.create_campaign(by=request.user, **form.service_fields()),
+        success=lambda campaign: (
+            f"Draft “{campaign.name}” created. Ask sales to review it when it is ready."
+        ),
+        template="campaigns/form.html",
     )
 
 
@@ -96,23 +90,13 @@ def campaign_create(request):
 def campaign_edit(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     form = CampaignForm(request.POST or None, instance=campaign)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_campaign(campaign, by=request.user, **form.service_fields())
-        except ValidationError as error:
-            form.add_error(None, error)
-        except Conflict as conflict:
-            form.add_error(None, conflict.message)
-        else:
-            messages.success(request, "Campaign saved.")
-            return redirect(campaign)
-    # The form validated against a copy; show the stored values where it was not saved.
-    campaign.refresh_from_db()
-    return render(
+    return run_form_page(
         request,
-        "campaigns/form.html",
-        {"form": form, "campaign": campaign},
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.update_campaign(campaign, by=request.user, **form.service_fields()),
+        success="Campaign saved.",
+        template="campaigns/form.html",
+        context={"campaign": campaign},
     )
 
 
@@ -135,25 +119,15 @@ def campaign_detail(
         "action_error": error,
         "briefing": selectors.launch_briefing(campaign),
         "moves": CAMPAIGN_FLOW.offered(request.user, campaign),
-        "extra_panels": campaign_panels(campaign, request.user),
+        "extra_panels": campaign_panels.for_page(campaign, request.user),
         "talking_points": list(talking_points(campaign=campaign)),
         "collateral": campaign_collateral(campaign, request.user),
     }
     return render(request, "campaigns/detail.html", context, status=status)
 
 
-def _act(request, pk: int, perform, success: str, form_name: str = "", form=None):
-    """Run one action from the campaign page; refusals are shown on the page itself."""
-    campaign = get_object_or_404(Campaign, pk=pk)
-    return run_page_action(
-        request,
-        lambda: perform(campaign),
-        success=success,
-        redirect_to=campaign,
-        rerender=lambda **kwargs: campaign_detail(request, pk, **kwargs),
-        form=form,
-        form_name=form_name,
-    )
+# Actions from the campaign page: refusals are shown on the page itself.
+_act = object_actions(lambda pk: get_object_or_404(Campaign, pk=pk), campaign_detail)
 
 
 @require_POST

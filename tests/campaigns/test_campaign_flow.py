@@ -21,7 +21,7 @@ def test_the_edit_form_freezes_what_the_table_freezes(marketer, status):
     frozen = {name for name, field in form.fields.items() if field.disabled}
     expected = set()
     if not CAMPAIGN_FLOW.allows("edit_story", status):
-        expected |= CONTENT_FIELDS
+        expected.update(CONTENT_FIELDS)
     if not CAMPAIGN_FLOW.allows("edit_launch_time", status):
         expected.add("launch_at")
     assert frozen == expected

@@ -162,3 +162,41 @@ def test_talking_point_pages(as_user, marketer):
         missing.status_code == 400
         and "Attach it to a campaign, a persona, or both." in missing.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("heard", "answered_with"),
+    [("competitor", "objection"), ("objection", "objection"), ("question", "key_message")],
+)
+def test_an_answer_written_on_the_page_or_in_the_api_is_the_kind_the_insight_needs(
+    as_user, api_as, marketer, sales_rep, heard, answered_with
+):
+    persona = make_persona()
+    extra = {"competitor": "LegacyWMS"} if heard == "competitor" else {}
+    on_page = services.record_insight(
+        by=sales_rep, kind=heard, text="Heard on the page", persona=persona, **extra
+    )
+    response = as_user(marketer).post(
+        f"/collateral/insights/{on_page.pk}/answer/", {"title": "Our answer", "response": "Why"}
+    )
+    assert response.status_code == 302
+    on_page.refresh_from_db()
+    assert on_page.answer.kind == answered_with and on_page.answer.persona == persona
+    in_api = services.record_insight(
+        by=sales_rep, kind=heard, text="Heard by a script", persona=persona, **extra
+    )
+    response = api_as(marketer).post(
+        f"/api/field-insights/{in_api.pk}/answer/", {"title": "Scripted", "response": "Why"}
+    )
+    assert response.status_code == 200 and response.json()["kind"] == answered_with
+
+
+def test_a_refused_edit_stays_on_the_form_showing_what_is_stored(as_user, marketer):
+    campaign = make_campaign(owner=marketer, status="completed", target_leads=10)
+    response = as_user(marketer).post(
+        f"/campaigns/{campaign.pk}/edit/", {"target_leads": "99", "name": campaign.name}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "it can no longer be edited" in html
+    assert response.context["campaign"].target_leads == 10  # the stored value, not the typed one

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.panels import campaign_panels
 from portal.models import Notification
 from tests.factories import make_campaign, make_persona, make_user
 
@@ -218,8 +219,6 @@ def test_home_panels_per_role(as_user, users):
 
 
 def test_higher_apps_add_panels_to_the_campaign_page(as_user, sales_rep, tmp_path, settings):
-    from campaigns.panels import register_campaign_panel, unregister_campaign_panel
-
     (tmp_path / "extra_panel.html").write_text(
         '<section data-testid="extra">{{ panel.text }}</section>'
     )
@@ -234,7 +233,7 @@ def test_higher_apps_add_panels_to_the_campaign_page(as_user, sales_rep, tmp_pat
             else None
         )
 
-    register_campaign_panel(lead_quality)
+    campaign_panels.register(lead_quality)
     try:
         campaign = make_campaign(name="Spring")
         assert (
@@ -246,7 +245,7 @@ def test_higher_apps_add_panels_to_the_campaign_page(as_user, sales_rep, tmp_pat
             not in as_user(make_user("marketer")).get(f"/campaigns/{campaign.pk}/").content.decode()
         )
     finally:
-        unregister_campaign_panel(lead_quality)
+        campaign_panels.unregister(lead_quality)
 
 
 def test_a_planned_launch_shows_in_the_marketer_s_own_time(as_user, marketer):
