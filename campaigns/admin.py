@@ -1,6 +1,30 @@
+"""Read-only admin for campaigns and messaging: both change through the app (the planning
+and messaging services), where their rules live; the admin lets staff look things up."""
+
 from django.contrib import admin
 
-from .models import Campaign, CampaignComment, CampaignReview, CampaignTransition
+from .models import (
+    Asset,
+    AssetVersion,
+    Campaign,
+    CampaignComment,
+    CampaignReview,
+    CampaignTransition,
+    FieldInsight,
+    OutdatedFlag,
+    TalkingPoint,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -27,17 +51,52 @@ class CommentInline(ReadOnlyInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    """Read-only: campaigns change through the app, where the review rules live."""
-
+class CampaignAdmin(ReadOnlyAdmin):
     list_display = ["name", "status", "owner", "starts_on", "ends_on", "launch_at", "launched_at"]
     list_filter = ["status"]
     search_fields = ["name", "objective"]
     list_select_related = ["owner"]
     inlines = [TransitionInline, ReviewInline, CommentInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class VersionInline(ReadOnlyInline):
+    model = AssetVersion
+    fields = readonly_fields = [
+        "number",
+        "filename",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "created_at",
+    ]
+
+
+class OutdatedFlagInline(ReadOnlyInline):
+    model = OutdatedFlag
+    fields = readonly_fields = ["user", "reason", "version", "created_at", "resolved_at"]
+
+
+@admin.register(Asset)
+class AssetAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "status", "owner", "version", "review_by", "use_count"]
+    list_filter = ["status", "kind", "stage"]
+    search_fields = ["title", "description", "tags_text"]
+    list_select_related = ["owner"]
+    exclude = ["search_document"]
+    inlines = [VersionInline, OutdatedFlagInline]
+
+
+@admin.register(TalkingPoint)
+class TalkingPointAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "campaign", "persona", "stage", "position"]
+    list_filter = ["kind", "stage"]
+    search_fields = ["title", "body", "response"]
+    list_select_related = ["campaign", "persona"]
+
+
+@admin.register(FieldInsight)
+class FieldInsightAdmin(ReadOnlyAdmin):
+    list_display = ["text", "kind", "persona", "author", "created_at", "answered_at"]
+    list_filter = ["kind"]
+    search_fields = ["text", "competitor"]
+    list_select_related = ["persona", "author"]
