@@ -43,15 +43,22 @@ def seed(context: dict) -> None:
         return campaign, True
 
     live, new = plan(
-        "Spring logistics webinar series", maria, days_from_now=-5, length=40,
+        "Spring logistics webinar series",
+        maria,
+        days_from_now=-5,
+        length=40,
         objective="Book 120 operations leaders into three webinars on cutting warehouse pick errors.",
         brief=(
             "Three 40-minute webinars with our customer Nordfreight on how they cut pick errors by 38%.\n\n"
             "Offer: a free pick-accuracy assessment for attendees.\n\n"
             "Expect questions on WMS integrations (SAP EWM, Manhattan) and on rollout time (6-8 weeks)."
         ),
-        channels=["webinar", "email", "paid_social"], budget=18000, target_leads=400, target_mqls=120, target_pipeline=900000,
-    )  # fmt: skip
+        channels=["webinar", "email", "paid_social"],
+        budget=18000,
+        target_leads=400,
+        target_mqls=120,
+        target_pipeline=900000,
+    )
     if new:
         planning.submit_for_review(live, by=maria)
         planning.review_campaign(
@@ -75,44 +82,66 @@ def seed(context: dict) -> None:
             )
 
     scheduled, new = plan(
-        "ROI calculator for mid-market SaaS", mark, days_from_now=3, length=60,
+        "ROI calculator for mid-market SaaS",
+        mark,
+        days_from_now=3,
+        length=60,
         objective="Give SaaS finance leads a 5-minute ROI estimate and hand warm leads to sales.",
         brief="An interactive calculator on the website, promoted by paid search and a nurture sequence.",
-        channels=["content", "paid_search", "email"], budget=9500, target_leads=300, target_mqls=60,
-    )  # fmt: skip
+        channels=["content", "paid_search", "email"],
+        budget=9500,
+        target_leads=300,
+        target_mqls=60,
+    )
     if new:
         planning.submit_for_review(scheduled, by=mark)
         planning.review_campaign(scheduled, by=sally, decision="approve")
         planning.schedule_campaign(scheduled, by=mark, launch_at=now + timedelta(days=3, hours=2))
 
     in_review, new = plan(
-        "Customer story: Nordfreight", mark, days_from_now=10, length=30,
+        "Customer story: Nordfreight",
+        mark,
+        days_from_now=10,
+        length=30,
         objective="Arm reps with a referenceable logistics story for late-stage deals.",
         brief="Case study, one-pager and a 90-second video with Nordfreight's COO.",
-        channels=["content", "outbound"], target_pipeline=400000,
-    )  # fmt: skip
+        channels=["content", "outbound"],
+        target_pipeline=400000,
+    )
     if new:
         planning.submit_for_review(in_review, by=mark)
 
     changes, new = plan(
-        "Co-marketing with CloudOps partners", mark, days_from_now=20, length=45,
+        "Co-marketing with CloudOps partners",
+        mark,
+        days_from_now=20,
+        length=45,
         objective="Source joint pipeline with our top three integration partners.",
         brief="Joint webinar and an email to shared prospects.",
-        channels=["partner", "webinar"], budget=6000,
-    )  # fmt: skip
+        channels=["partner", "webinar"],
+        budget=6000,
+    )
     if new:
         planning.submit_for_review(changes, by=mark)
         planning.review_campaign(
-            changes, by=sally, decision="request_changes",
+            changes,
+            by=sally,
+            decision="request_changes",
             comment="Which accounts overlap with our open deals? Reps need that list before we email anyone.",
-        )  # fmt: skip
+        )
 
     approved, new = plan(
-        "LogiMAT trade show", maria, days_from_now=35, length=3,
+        "LogiMAT trade show",
+        maria,
+        days_from_now=35,
+        length=3,
         objective="Meet 60 qualified prospects at the booth and book 20 demos.",
         brief="Booth with live demo; pre-show outreach by reps to their top accounts.",
-        channels=["events", "outbound"], budget=45000, target_leads=150, target_mqls=40,
-    )  # fmt: skip
+        channels=["events", "outbound"],
+        budget=45000,
+        target_leads=150,
+        target_mqls=40,
+    )
     if new:
         planning.submit_for_review(approved, by=maria)
         planning.review_campaign(
@@ -120,10 +149,15 @@ def seed(context: dict) -> None:
         )
 
     done, new = plan(
-        "Year-end renewal push", maria, days_from_now=-70, length=30,
-        objective="Renew 90% of expiring contracts before year end.", brief="Renewal offers and QBR invites.",
-        channels=["email", "outbound"], target_pipeline=250000,
-    )  # fmt: skip
+        "Year-end renewal push",
+        maria,
+        days_from_now=-70,
+        length=30,
+        objective="Renew 90% of expiring contracts before year end.",
+        brief="Renewal offers and QBR invites.",
+        channels=["email", "outbound"],
+        target_pipeline=250000,
+    )
     if new:
         planning.submit_for_review(done, by=maria)
         planning.review_campaign(done, by=sally, decision="approve")
@@ -180,21 +214,41 @@ def seed_messaging(context: dict) -> None:
 
     if webinar and not TalkingPoint.objects.filter(campaign=webinar).exists():
         for fields in [
-            {"kind": "key_message", "stage": "awareness", "title": "Nordfreight cut pick errors by 38% in eight weeks",
-             "body": "Same warehouse, same people: the change was scan-to-confirm on every pick."},
-            {"kind": "value_prop", "stage": "consideration", "title": "Fewer returns, happier end customers",
-             "body": "Each avoided mis-pick saves a return and a support call."},
-            {"kind": "proof_point", "stage": "decision", "title": "Live in 6-8 weeks with SAP EWM or Manhattan",
-             "body": "Standard connectors; no custom integration project."},
-            {"kind": "objection", "stage": "decision", "title": "We already have a WMS",
-             "response": "We sit on top of it: your WMS keeps the stock, we make every pick right. Nordfreight kept SAP EWM."},
-        ]:  # fmt: skip
+            {
+                "kind": "key_message",
+                "stage": "awareness",
+                "title": "Nordfreight cut pick errors by 38% in eight weeks",
+                "body": "Same warehouse, same people: the change was scan-to-confirm on every pick.",
+            },
+            {
+                "kind": "value_prop",
+                "stage": "consideration",
+                "title": "Fewer returns, happier end customers",
+                "body": "Each avoided mis-pick saves a return and a support call.",
+            },
+            {
+                "kind": "proof_point",
+                "stage": "decision",
+                "title": "Live in 6-8 weeks with SAP EWM or Manhattan",
+                "body": "Standard connectors; no custom integration project.",
+            },
+            {
+                "kind": "objection",
+                "stage": "decision",
+                "title": "We already have a WMS",
+                "response": "We sit on top of it: your WMS keeps the stock, we make every pick right. Nordfreight kept SAP EWM.",
+            },
+        ]:
             messaging.create_talking_point(by=maria, campaign=webinar, persona=ops, **fields)
     if ops and not TalkingPoint.objects.filter(campaign__isnull=True, persona=ops).exists():
         messaging.create_talking_point(
-            by=mark, persona=ops, kind="objection", stage="consideration", title="It's too expensive for us",
+            by=mark,
+            persona=ops,
+            kind="objection",
+            stage="consideration",
+            title="It's too expensive for us",
             response="Start with one site: the pick-accuracy assessment shows the payback before you commit.",
-        )  # fmt: skip
+        )
 
     def asset(
         title, kind, lines, *, status="published", tags=(), campaign=None, url="", description=""
@@ -208,19 +262,32 @@ def seed_messaging(context: dict) -> None:
                 f"{title}.pdf", minimal_pdf(title, lines), content_type="application/pdf"
             )
         created = messaging.create_asset(
-            by=maria, title=title, kind=kind, description=description, url=url, file=upload, campaign=campaign,
-            personas=[ops] if ops else [], tags=list(tags), stage="consideration",
-        )  # fmt: skip
+            by=maria,
+            title=title,
+            kind=kind,
+            description=description,
+            url=url,
+            file=upload,
+            campaign=campaign,
+            personas=[ops] if ops else [],
+            tags=list(tags),
+            stage="consideration",
+        )
         if status == AssetStatus.PUBLISHED:
             messaging.set_asset_status(created, by=maria, status="published")
         return created, True
 
     case, new = asset(
-        "Nordfreight case study", "case_study",
-        ["Nordfreight cut pick errors by 38% in eight weeks.", "Warehouses: 4. Pickers: 220. WMS: SAP EWM."],
-        tags=["logistics", "case study", "sap"], campaign=webinar,
+        "Nordfreight case study",
+        "case_study",
+        [
+            "Nordfreight cut pick errors by 38% in eight weeks.",
+            "Warehouses: 4. Pickers: 220. WMS: SAP EWM.",
+        ],
+        tags=["logistics", "case study", "sap"],
+        campaign=webinar,
         description="How a 4-site logistics firm cut pick errors by 38%. Use it late in deals with operations leaders.",
-    )  # fmt: skip
+    )
     if new:
         messaging.give_feedback(case, by=sam, rating=5, comment="Customers love the numbers.")
         messaging.give_feedback(case, by=sofia, rating=4)
@@ -232,22 +299,31 @@ def seed_messaging(context: dict) -> None:
         ]:
             messaging.record_usage(case, user=user, action=action)
     asset(
-        "Pick-accuracy webinar deck", "deck", ["Three ways to stop mis-picks", "Scan-to-confirm", "Live demo"],
-        tags=["webinar", "logistics"], campaign=webinar,
+        "Pick-accuracy webinar deck",
+        "deck",
+        ["Three ways to stop mis-picks", "Scan-to-confirm", "Live demo"],
+        tags=["webinar", "logistics"],
+        campaign=webinar,
         description="The 20-slide deck from the spring webinars, with speaker notes on the SAP EWM integration.",
-    )  # fmt: skip
+    )
     battlecard, new = asset(
-        "Battlecard: LegacyWMS", "battlecard", ["Where we win: pick accuracy, rollout time", "Where they win: price"],
-        tags=["competitor", "legacywms"], description="How to position against LegacyWMS when they discount.",
-    )  # fmt: skip
+        "Battlecard: LegacyWMS",
+        "battlecard",
+        ["Where we win: pick accuracy, rollout time", "Where they win: price"],
+        tags=["competitor", "legacywms"],
+        description="How to position against LegacyWMS when they discount.",
+    )
     if new:  # overdue for review: shows as stale
         Asset.objects.filter(pk=battlecard.pk).update(
             review_by=timezone.localdate() - timedelta(days=3)
         )
     pricing, new = asset(
-        "Pricing one-pager", "one_pager", ["Starter: per site", "Growth: per picker", "Enterprise: custom"],
-        tags=["pricing"], description="List prices and packaging for the current year.",
-    )  # fmt: skip
+        "Pricing one-pager",
+        "one_pager",
+        ["Starter: per site", "Growth: per picker", "Enterprise: custom"],
+        tags=["pricing"],
+        description="List prices and packaging for the current year.",
+    )
     if new and not OutdatedFlag.objects.filter(asset=pricing).exists():
         messaging.give_feedback(
             pricing,
@@ -256,9 +332,15 @@ def seed_messaging(context: dict) -> None:
             comment="Prices changed on 1 October; this shows the old Growth price.",
         )
     asset(
-        "ROI calculator", "link", [], status="draft", url="https://example.com/roi-calculator", campaign=roi,
-        tags=["roi", "saas"], description="Interactive ROI estimate for finance leads (goes live with the campaign).",
-    )  # fmt: skip
+        "ROI calculator",
+        "link",
+        [],
+        status="draft",
+        url="https://example.com/roi-calculator",
+        campaign=roi,
+        tags=["roi", "saas"],
+        description="Interactive ROI estimate for finance leads (goes live with the campaign).",
+    )
 
     if ops and not FieldInsight.objects.exists():
         for user, kind, text, competitor in [

@@ -120,10 +120,28 @@ class AssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = [
-            "id", "title", "kind", "description", "url", "file", "note", "status", "owner",
-            "campaign", "personas", "stage", "tags", "review_by", "is_stale", "version", "rating",
-            "outdated_flags", "use_count", "published_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "title",
+            "kind",
+            "description",
+            "url",
+            "file",
+            "note",
+            "status",
+            "owner",
+            "campaign",
+            "personas",
+            "stage",
+            "tags",
+            "review_by",
+            "is_stale",
+            "version",
+            "rating",
+            "outdated_flags",
+            "use_count",
+            "published_at",
+            "updated_at",
+        ]
         read_only_fields = ["owner", "version", "use_count", "published_at", "updated_at"]
 
 
@@ -321,6 +339,9 @@ class FieldInsightViewSet(
                     {"title": ["Give a talking point id, or a title for a new one."]}
                 )
             result = services.answer_insight(
-                insight, by=request.user, title=title, response=str(request.data.get("response", ""))
+                insight,
+                by=request.user,
+                title=title,
+                response=str(request.data.get("response", "")),
             )
         return Response(TalkingPointSerializer(result).data)

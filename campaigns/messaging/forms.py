@@ -78,13 +78,17 @@ class VersionForm(Form):
 class FeedbackForm(Form):
     rating = forms.TypedChoiceField(
         choices=[("", "No rating"), *[(str(i), "★" * i) for i in range(5, 0, -1)]],
-        coerce=int, empty_value=None, required=False,
-    )  # fmt: skip
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     outdated = forms.BooleanField(required=False, label="This is out of date")
     comment = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="If it is outdated, say what changed (pricing, logo, customer left…).",
-    )  # fmt: skip
+    )
 
 
 class TalkingPointForm(ModelForm):

@@ -87,9 +87,19 @@ def check_upload(upload) -> CheckedFile:
 
 
 def sniff(head: bytes, upload, name_extension: str) -> tuple[str, str]:
-    if head.startswith(b"MZ") or head.startswith(b"\x7fELF") or head[:4] in {
-        b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe",
-    } or head.startswith(b"#!"):  # fmt: skip
+    if (
+        head.startswith(b"MZ")
+        or head.startswith(b"\x7fELF")
+        or head[:4]
+        in {
+            b"\xfe\xed\xfa\xce",
+            b"\xfe\xed\xfa\xcf",
+            b"\xce\xfa\xed\xfe",
+            b"\xcf\xfa\xed\xfe",
+            b"\xca\xfe\xba\xbe",
+        }
+        or head.startswith(b"#!")
+    ):
         raise refuse(f"Programs and scripts are not accepted. {ACCEPTED}")
     if head.startswith(b"%PDF-"):
         return "application/pdf", "pdf"

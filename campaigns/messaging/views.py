@@ -86,7 +86,9 @@ def asset_create(request):
             note=form.cleaned_data.get("note", ""),
             **form.service_fields(),
         ),
-        success=lambda asset: f"“{asset.title}” saved as a draft. Publish it when sales may use it.",
+        success=lambda asset: (
+            f"“{asset.title}” saved as a draft. Publish it when sales may use it."
+        ),
         template="collateral/form.html",
     )
 
@@ -113,8 +115,11 @@ _act = object_actions(lambda pk: get_object_or_404(Asset, pk=pk), asset_detail)
 @rule_required("publish_collateral")
 def asset_status(request, pk: int):
     status = request.POST.get("status", "")
-    words = {"published": "Published: sales can find it now.", "retired": "Retired: sales no longer sees it.",
-             "draft": "Withdrawn to draft."}  # fmt: skip
+    words = {
+        "published": "Published: sales can find it now.",
+        "retired": "Retired: sales no longer sees it.",
+        "draft": "Withdrawn to draft.",
+    }
     return _act(
         request,
         pk,

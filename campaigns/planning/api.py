@@ -32,10 +32,25 @@ class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = [
-            "id", "name", "objective", "brief", "status", "owner", "channels", "starts_on", "ends_on",
-            "launch_at", "launched_at", "budget", "target_leads", "target_mqls", "target_pipeline",
-            "personas", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "objective",
+            "brief",
+            "status",
+            "owner",
+            "channels",
+            "starts_on",
+            "ends_on",
+            "launch_at",
+            "launched_at",
+            "budget",
+            "target_leads",
+            "target_mqls",
+            "target_pipeline",
+            "personas",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["status", "owner", "launched_at", "created_at", "updated_at"]
 
     def validate(self, attrs):

@@ -12,9 +12,11 @@ class CampaignForm(ModelForm):
         choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     personas = forms.ModelMultipleChoiceField(
-        queryset=Persona.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Persona.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Who this campaign speaks to.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Campaign
@@ -64,9 +66,11 @@ class CampaignForm(ModelForm):
 class ReviewForm(Form):
     decision = forms.ChoiceField(choices=ReviewDecision.choices)
     comment = forms.CharField(
-        label="Note to marketing", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        label="Note to marketing",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
         help_text="Required when you request changes: say what your reps need.",
-    )  # fmt: skip
+    )
 
 
 class ScheduleForm(Form):

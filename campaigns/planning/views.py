@@ -30,9 +30,7 @@ from .forms import (
 
 @rule_required("view_portal")
 def campaign_list(request):
-    found = CampaignFilter(
-        request.GET or None, queryset=selectors.campaign_list(), request=request
-    )
+    found = CampaignFilter(request.GET or None, queryset=selectors.campaign_list(), request=request)
     campaigns, status = filter_for_page(found)
     page = Paginator(campaigns, 20).get_page(request.GET.get("page"))
     return render(
@@ -134,9 +132,11 @@ _act = object_actions(lambda pk: get_object_or_404(Campaign, pk=pk), campaign_de
 @rule_required("plan_campaigns")
 def campaign_submit(request, pk: int):
     return _act(
-        request, pk, lambda c: services.submit_for_review(c, by=request.user),
+        request,
+        pk,
+        lambda c: services.submit_for_review(c, by=request.user),
         "Sent to sales for review. The sales leads have been notified.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -154,10 +154,15 @@ def campaign_review(request, pk: int):
 
     approved = request.POST.get("decision") == "approve"
     return _act(
-        request, pk, perform,
-        "Approved. Marketing has been told it can launch." if approved else "Changes requested. Marketing has been told.",
-        "review", form,
-    )  # fmt: skip
+        request,
+        pk,
+        perform,
+        "Approved. Marketing has been told it can launch."
+        if approved
+        else "Changes requested. Marketing has been told.",
+        "review",
+        form,
+    )
 
 
 @require_POST
@@ -179,9 +184,11 @@ def campaign_schedule(request, pk: int):
 @rule_required("plan_campaigns")
 def campaign_launch(request, pk: int):
     return _act(
-        request, pk, lambda c: services.launch_campaign(c, by=request.user),
+        request,
+        pk,
+        lambda c: services.launch_campaign(c, by=request.user),
         "Live! Every sales rep has been notified.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -223,6 +230,10 @@ def campaign_delete(request, pk: int):
 def campaign_comment(request, pk: int):
     form = CommentForm(request.POST)
     return _act(
-        request, pk, lambda c: services.add_comment(c, by=request.user, body=form.cleaned_data["body"]),
-        "Comment posted.", "comment", form,
-    )  # fmt: skip
+        request,
+        pk,
+        lambda c: services.add_comment(c, by=request.user, body=form.cleaned_data["body"]),
+        "Comment posted.",
+        "comment",
+        form,
+    )

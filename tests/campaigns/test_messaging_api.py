@@ -9,9 +9,27 @@ from tests.factories import make_asset, make_campaign, make_persona, make_user, 
 pytestmark = pytest.mark.django_db
 
 ASSET_FIELDS = {
-    "id", "title", "kind", "description", "url", "file", "status", "owner", "campaign", "personas", "stage",
-    "tags", "review_by", "is_stale", "version", "rating", "outdated_flags", "use_count", "published_at", "updated_at",
-}  # fmt: skip
+    "id",
+    "title",
+    "kind",
+    "description",
+    "url",
+    "file",
+    "status",
+    "owner",
+    "campaign",
+    "personas",
+    "stage",
+    "tags",
+    "review_by",
+    "is_stale",
+    "version",
+    "rating",
+    "outdated_flags",
+    "use_count",
+    "published_at",
+    "updated_at",
+}
 
 
 def test_talking_points_crud_for_marketing_read_for_everyone(api_as, users, marketer):
@@ -251,6 +269,13 @@ def test_schema_documents_the_messaging_endpoints(api_as, marketer):
         .get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
         .json()["paths"]
     )
-    for path in ["/api/talking-points/", "/api/assets/", "/api/assets/{id}/versions/", "/api/assets/{id}/feedback/",
-                 "/api/assets/{id}/download/", "/api/field-insights/", "/api/field-insights/{id}/answer/"]:  # fmt: skip
+    for path in [
+        "/api/talking-points/",
+        "/api/assets/",
+        "/api/assets/{id}/versions/",
+        "/api/assets/{id}/feedback/",
+        "/api/assets/{id}/download/",
+        "/api/field-insights/",
+        "/api/field-insights/{id}/answer/",
+    ]:
         assert path in paths, path

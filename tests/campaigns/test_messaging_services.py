@@ -210,9 +210,13 @@ def test_identical_reports_are_grouped_and_answering_tells_every_reporter(
 
     insight = FieldInsight.objects.filter(kind="objection").first()
     point = services.answer_insight(
-        insight, by=marketer, kind="objection", title="Too expensive for one site",
-        response="Start with the assessment: payback in 9 months.", body="",
-    )  # fmt: skip
+        insight,
+        by=marketer,
+        kind="objection",
+        title="Too expensive for one site",
+        response="Start with the assessment: payback in 9 months.",
+        body="",
+    )
     assert point.persona == persona
     assert FieldInsight.objects.filter(kind="objection", answer=point).count() == 2
     told = set(

@@ -12,19 +12,43 @@ from tests.factories import make_campaign, make_persona, make_user
 pytestmark = pytest.mark.django_db
 
 FIELDS = {
-    "id", "name", "objective", "brief", "status", "owner", "channels", "starts_on", "ends_on", "launch_at",
-    "launched_at", "budget", "target_leads", "target_mqls", "target_pipeline", "personas", "created_at", "updated_at",
-}  # fmt: skip
+    "id",
+    "name",
+    "objective",
+    "brief",
+    "status",
+    "owner",
+    "channels",
+    "starts_on",
+    "ends_on",
+    "launch_at",
+    "launched_at",
+    "budget",
+    "target_leads",
+    "target_mqls",
+    "target_pipeline",
+    "personas",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_marketing_creates_a_campaign(api_as, marketer):
     persona = make_persona()
     response = api_as(marketer).post(
         "/api/campaigns/",
-        {"name": "Spring webinars", "objective": "Demos", "channels": ["webinar"], "personas": [persona.pk],
-         "starts_on": "2027-03-01", "ends_on": "2027-03-31", "budget": "1200.00", "target_leads": 100},
+        {
+            "name": "Spring webinars",
+            "objective": "Demos",
+            "channels": ["webinar"],
+            "personas": [persona.pk],
+            "starts_on": "2027-03-01",
+            "ends_on": "2027-03-31",
+            "budget": "1200.00",
+            "target_leads": 100,
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert set(body) == FIELDS

@@ -179,8 +179,13 @@ def test_comment_from_the_page(as_user, marketer, sales_rep):
 
 
 def test_calendar_shows_bars_and_launch_days_in_the_month(as_user, sales_rep):
-    make_campaign(name="Spring webinars", status="scheduled", starts_on=date(2027, 3, 8), ends_on=date(2027, 3, 20),
-                  launch_at=timezone.make_aware(timezone.datetime(2027, 3, 8, 9, 0)))  # fmt: skip
+    make_campaign(
+        name="Spring webinars",
+        status="scheduled",
+        starts_on=date(2027, 3, 8),
+        ends_on=date(2027, 3, 20),
+        launch_at=timezone.make_aware(timezone.datetime(2027, 3, 8, 9, 0)),
+    )
     make_campaign(
         name="Cancelled one",
         status="cancelled",

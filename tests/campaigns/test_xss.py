@@ -57,8 +57,14 @@ def test_collateral_and_messaging_text_is_escaped(as_user, marketer, sales_rep, 
         by=marketer, persona=persona, kind="objection", title=payload, response=payload
     )
     messaging.record_insight(by=sales_rep, kind="question", text=payload, persona=persona)
-    for url in [f"/collateral/{asset.pk}/", "/collateral/?include_stale=on", "/collateral/talking-points/",
-                f"/collateral/call-sheet/{persona.pk}/", "/collateral/insights/", "/inbox/"]:  # fmt: skip
+    for url in [
+        f"/collateral/{asset.pk}/",
+        "/collateral/?include_stale=on",
+        "/collateral/talking-points/",
+        f"/collateral/call-sheet/{persona.pk}/",
+        "/collateral/insights/",
+        "/inbox/",
+    ]:
         response = as_user(marketer).get(url)
         assert response.status_code == 200, url
         assert_inert(response.content.decode())
