@@ -61,19 +61,10 @@ class CampaignAdmin(ReadOnlyAdmin):
 
 class VersionInline(ReadOnlyInline):
     model = AssetVersion
-    fields = readonly_fields = [
-        "number",
-        "filename",
-        "content_type",
-        "size",
-        "uploaded_by",
-        "created_at",
-    ]
 
 
 class OutdatedFlagInline(ReadOnlyInline):
     model = OutdatedFlag
-    fields = readonly_fields = ["user", "reason", "version", "created_at", "resolved_at"]
 
 
 @admin.register(Asset)
