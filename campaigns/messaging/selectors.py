@@ -29,6 +29,7 @@ from ..models import (
     AssetStatus,
     AssetUsage,
     AssetVersion,
+    CampaignStatus,
     FieldInsight,
     OutdatedFlag,
     TalkingPoint,
@@ -195,13 +196,15 @@ class CallSheet:
     collateral: list[Asset]
 
 
+# A campaign's talking points reach call sheets once sales signed it off, until it is over.
+SIGNED_OFF = (CampaignStatus.APPROVED, CampaignStatus.SCHEDULED, CampaignStatus.LIVE)
+
+
 def call_sheet(persona, user: User) -> CallSheet:
     """One page a rep prints before a call: what to say, what they will object, what to send."""
     points = list(
         TalkingPoint.objects.filter(persona=persona)
-        .filter(
-            Q(campaign__isnull=True) | Q(campaign__status__in=["approved", "scheduled", "live"])
-        )
+        .filter(Q(campaign__isnull=True) | Q(campaign__status__in=SIGNED_OFF))
         .select_related("campaign")
         .order_by("position", "id")
     )
