@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -367,14 +367,6 @@ def _post_json(url: str, payload: dict, idempotency_key: str) -> int:
 
 # --- Shared targets -------------------------------------------------------------------
 TARGET_NUMBERS = ("new_leads", "mqls", "accepted", "sqls", "pipeline_amount", "won_amount")
-
-
-def quarter_of(day: date) -> tuple[date, date]:
-    """The first and last day of the calendar quarter containing `day`."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    next_start = date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1)
-    return start, next_start - timedelta(days=1)
 
 
 def propose_targets(

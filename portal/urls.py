@@ -53,38 +53,6 @@ api_urlpatterns = [
 
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="token"),
-    path("me/", api.MeView.as_view(), name="me"),
-    path("lead-events/", leads_api.LeadEventView.as_view(), name="lead-events"),
-    path(
-        "campaigns/<int:pk>/lead-quality/",
-        leads_api.CampaignLeadQualityView.as_view(),
-        name="campaign-lead-quality",
-    ),
-    path("rejection-reasons/", leads_api.RejectionReasonList.as_view(), name="rejection-reasons"),
-    path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
-    path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
-    path("sla-policy/approve/", leads_api.SlaApproveView.as_view(), name="sla-policy-approve"),
-    path("dashboard/funnel/", dashboard_api.FunnelView.as_view(), name="dashboard-funnel"),
-    path("dashboard/sla/", dashboard_api.SlaView.as_view(), name="dashboard-sla"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # A page people open in a browser: signed-out visitors go to the login page.
-    path(
-        "docs/",
-        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
-        name="docs",
-    ),
-    *router.urls,
-]
-
-
-def placeholder(namespace: str, section: str, blurb: str):
-    return include(
-        ([path("", dashboard_views.coming_soon(section, blurb), name="index")], namespace)
-    )
-
-
-urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Accounts

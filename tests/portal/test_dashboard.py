@@ -18,9 +18,10 @@ from campaigns.models import Asset, AssetUsage, FieldInsight
 from leads.models import RejectionReason
 from portal.dashboard import metrics
 from portal.models import SharedTarget
+from portal.periods import Period
 from tests.factories import make_asset, make_campaign, make_lead, make_persona, make_user
 
-Q3 = metrics.Period(date(2026, 7, 1), date(2026, 9, 30))
+Q3 = Period(date(2026, 7, 1), date(2026, 9, 30))
 
 
 def at(month: int, day: int, hour: int = 9) -> datetime:
@@ -157,7 +158,7 @@ def test_a_lead_still_inside_its_window_is_neither_a_success_nor_a_miss(world):
     now = timezone.now()
     make_lead(owner=world["rep1"], stage="mql", mql_at=now, created_at=now, **assigned(now))
     today = timezone.localdate()
-    this_quarter = metrics.Period.quarter_of(today)
+    this_quarter = Period.quarter_of(today)
     overall = build(this_quarter).sla["overall"]
     assert overall["assigned"] == 1
     assert overall["accept_measured"] == 0 and overall["accepted_within_rate"] is None
@@ -201,7 +202,7 @@ def test_collateral_and_insights_of_the_period(world):
 
 
 def test_an_empty_period_shows_zeros_and_dashes(world):
-    board = build(metrics.Period(date(2025, 1, 1), date(2025, 3, 31)))
+    board = build(Period(date(2025, 1, 1), date(2025, 3, 31)))
     assert all(row["count"] == 0 for row in board.funnel)
     assert all(row["conversion"] is None and row["progress"] is None for row in board.funnel)
     assert board.tables["campaigns"].rows == []
