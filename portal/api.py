@@ -1,4 +1,9 @@
-"""API foundation: pagination, error format, auth token, /api/me/, notifications."""
+"""API foundation: error format, router, auth token, /api/me/, notifications.
+
+Hostile input is answered once for every endpoint: bodies by portal.api_input (JSON
+objects without NUL), ids in paths by the Router (numbers only), methods an endpoint
+does not have by portal.permissions (405), errors by exception_handler (JSON).
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
@@ -9,6 +14,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,6 +22,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import selectors, services
 from .errors import Conflict
 from .models import Notification, User
+
+
+class Router(SimpleRouter):
+    """Object ids in API paths are numbers; anything else is a 404, not a lookup error."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = r"[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
 
 
 def exception_handler(exc, context):

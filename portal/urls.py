@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import SimpleRouter
 
 from campaigns import api as campaigns_api
 from campaigns import collateral_api
@@ -14,7 +13,7 @@ from . import api, views
 from .dashboard import api as dashboard_api
 from .dashboard import views as dashboard_views
 
-router = SimpleRouter()
+router = api.Router()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 router.register("talking-points", collateral_api.TalkingPointViewSet, basename="talking-point")
@@ -76,5 +75,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
