@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from rest_framework.authtoken.models import Token
 
 from .periods import Period
 
@@ -64,6 +65,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    def save(self, *args, **kwargs):
+        password_changed = self._password is not None  # set_password() was called
+        super().save(*args, **kwargs)
+        if password_changed:
+            # A new password rotates the API token: scripts holding the old one stop working.
+            Token.objects.filter(user=self).delete()
 
 
 class EmailStatus(models.TextChoices):

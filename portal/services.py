@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from . import jobs
+from .auth import token_expires_at
 from .errors import Conflict, InvalidTransition
 from .models import EmailStatus, Notification, SharedTarget, Team, User, WebhookDelivery
 from .permissions import require
@@ -484,6 +486,23 @@ def active_targets(day: date | None = None) -> SharedTarget | None:
         .order_by("-period_start")
         .first()
     )
+
+
+# --- API tokens -----------------------------------------------------------------------
+def api_token_for(user: User) -> Token:
+    """The user's API token, made on first use; an expired one is replaced by a new one."""
+    token, _ = Token.objects.get_or_create(user=user)
+    expires = token_expires_at(token)
+    if expires is not None and expires <= timezone.now():
+        token.delete()
+        token = Token.objects.create(user=user)
+    return token
+
+
+def revoke_api_token(user: User) -> bool:
+    """Scripts using the user's token stop working at once. True if there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)
 
 
 # --- Members --------------------------------------------------------------------------

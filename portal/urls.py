@@ -59,6 +59,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/api-token/revoke/", views.revoke_api_token, name="revoke_api_token"),
     # Inbox
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.mark_all_notifications_read, name="inbox_read_all"),

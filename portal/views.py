@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .auth import token_expires_at
 from .celery import app as celery_app
 from .forms import LoginForm, PasswordChangeStyledForm, PreferencesForm
 from .models import Team
@@ -47,7 +48,22 @@ def account(request):
         form.save()
         messages.success(request, "Your preferences are saved.")
         return redirect("account")
-    return render(request, "portal/account.html", {"form": form})
+    token = selectors.api_token_of(request.user)
+    return render(
+        request,
+        "portal/account.html",
+        {"form": form, "api_token": token, "api_token_expires": token and token_expires_at(token)},
+    )
+
+
+@require_POST
+@rule_required("manage_own_account")
+def revoke_api_token(request):
+    if services.revoke_api_token(request.user):
+        messages.success(request, "Your API token is revoked: scripts using it stop working now.")
+    else:
+        messages.info(request, "You had no API token.")
+    return redirect("account")
 
 
 @rule_required("manage_own_account")

@@ -81,7 +81,7 @@ def test_database_url_and_redis_url_select_postgres_and_redis():
     assert engine == "django.db.backends.postgresql"
     assert host == "db.internal"
     assert broker == "redis://cache.internal:6379/2"
-    assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert cache == "portal.auth.FailSoftRedisCache"  # Redis, failing soft (portal.auth)
     assert location == "redis://cache.internal:6379/2"
 
 
