@@ -13,6 +13,15 @@ from django.core.management.base import BaseCommand
 from portal.demo import logins_text
 
 
+def child_environment(url: str) -> dict[str, str]:
+    """The environment for the web server, worker and beat: links in emails point at the
+    URL printed below, unless SITE_URL says otherwise."""
+    env = dict(os.environ)
+    if not env.get("SITE_URL"):
+        env["SITE_URL"] = url.rstrip("/")
+    return env
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and beat in the foreground."
 
@@ -58,11 +67,12 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
+        url = f"http://{host}:{port}/"
+        env = child_environment(url)
         processes = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR)  # noqa: S603 (our own commands)
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env)  # noqa: S603 (our own commands)
             for name, cmd in commands.items()
         }
-        url = f"http://{host}:{port}/"
 
         def stop(*_):
             for process in processes.values():
