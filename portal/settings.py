@@ -159,6 +159,8 @@ else:
 BROKER_DIR = env_path("BROKER_DIR", VAR_DIR / "broker")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Kombu's Redis transport with the fix that keeps a worker alive through an outage.
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Unacked tasks come back after this long; above the longest task time limit.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
