@@ -41,6 +41,30 @@ def children_environments(pid: int) -> dict[str, dict[str, str]]:
     return found
 
 
+def start_runall(tmp_path, port: int, **extra: str) -> subprocess.Popen:
+    """`make run`'s last step on the embedded default, in a throwaway folder."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"SITE_URL", "REDIS_URL", "DATABASE_URL"}
+    }
+    env |= {
+        "DEBUG": "1",
+        "VAR_DIR": str(tmp_path / "var"),
+        "BROKER_DIR": str(tmp_path / "var" / "broker"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        **extra,
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "runall", "--port", str(port), "--concurrency", "1"],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.mark.parametrize(
     ("site_url", "expected"),
     [(None, "http://127.0.0.1:{port}"), ("https://tandem.example.com", None)],
