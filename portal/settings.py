@@ -418,8 +418,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"refusals_are_info": {"()": "portal.logs.RefusalsAreInfo"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # A role refused (403) is the rules working, not a fault: one INFO line, no traceback.
+        "django.request": {"filters": ["refusals_are_info"]},
+    },
 }
+# What a worker prints (the console email backend's emails in development) is INFO, not
+# Celery's default WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"

@@ -69,6 +69,9 @@ class DashboardFilterForm(Form):
                 "end": data.get("to", data.get("end", "")),
                 "campaign": data.get("campaign", ""),
             }
+            if data["start"] or data["end"]:
+                # Typed dates are what the person means, whatever the quarter menu still says.
+                data["period"] = ""
         super().__init__(data, **kwargs)
         self.fields["period"].choices = [("", "Custom dates"), *recent_quarters()]
         if data is None:
@@ -82,7 +85,7 @@ class DashboardFilterForm(Form):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if self.errors or cleaned.get("period"):
-            return cleaned  # a quarter, when picked, wins over the dates
+            return cleaned  # a quarter, with no dates typed
         if not (start or end):
             cleaned["period"] = Period.this_quarter()
             return cleaned

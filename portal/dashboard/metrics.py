@@ -36,6 +36,16 @@ class Table:
     def values(self) -> list[list]:
         return [[row.get(c.key) for c in self.columns] for row in self.rows]
 
+    def typed_values(self) -> list[list[tuple]]:
+        """Each cell as (value, kind); a "number" column takes the row's own kind."""
+        return [
+            [
+                (row.get(c.key), row.get("kind", "int") if c.kind == "number" else c.kind)
+                for c in self.columns
+            ]
+            for row in self.rows
+        ]
+
 
 @dataclass
 class Dashboard:

@@ -67,9 +67,20 @@ def export_csv(request, table: str):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
     writer.writerow([column.label for column in chosen.columns])
-    for values in chosen.values():
-        writer.writerow([safe_cell(value) for value in values])
+    for cells in chosen.typed_values():
+        writer.writerow([safe_cell(spreadsheet_value(value, kind)) for value, kind in cells])
     return response
+
+
+def spreadsheet_value(value, kind: str):
+    """A figure as a spreadsheet reads it: rates as "34.9%", hours to one decimal."""
+    if value is None:
+        return ""
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "hours":
+        return f"{value:.1f}"
+    return value
 
 
 @rule_required("view_portal")
