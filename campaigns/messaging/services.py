@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from portal import services as core
 from portal.models import User
+from portal.periods import day_label
 from portal.permissions import require
 
 from ..models import (
@@ -376,8 +377,10 @@ def remind_asset_reviews(today: date | None = None) -> int:
         for owner_id, assets in by_owner.items():
             overdue = [a for a in assets if a.review_by < today]
             soon = [a for a in assets if a.review_by >= today]
-            lines = [f"Overdue since {a.review_by:%-d %b}: {a.title}" for a in overdue]
-            lines += [f"Due {a.review_by:%-d %b}: {a.title}" for a in soon]
+            lines = [
+                f"Overdue since {day_label(a.review_by, year=False)}: {a.title}" for a in overdue
+            ]
+            lines += [f"Due {day_label(a.review_by, year=False)}: {a.title}" for a in soon]
             title = (
                 f"{len(overdue)} collateral item(s) overdue for review"
                 if overdue

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.models import User
+from portal.periods import day_label
 
 from ..models import (
     CAMPAIGN_FLOW,
@@ -91,8 +92,8 @@ def launch_briefing(campaign: Campaign) -> Briefing:
         )
     facts = []
     if campaign.starts_on or campaign.ends_on:
-        start = f"{campaign.starts_on:%-d %b %Y}" if campaign.starts_on else "…"
-        end = f"{campaign.ends_on:%-d %b %Y}" if campaign.ends_on else "…"
+        start = day_label(campaign.starts_on) if campaign.starts_on else "…"
+        end = day_label(campaign.ends_on) if campaign.ends_on else "…"
         facts.append(f"Runs {start} to {end}")
     if campaign.channels:
         facts.append(f"Channels: {', '.join(campaign.channel_labels)}")
