@@ -188,7 +188,7 @@ def test_the_worker_rides_out_a_redis_outage_mid_fan_out(
     env = {**worker_env, "REDIS_URL": own_redis.url}
     worker = start_worker(REDIS_URL=own_redis.url, NOTIFICATION_TEST_DELAY_SECONDS="0.1")
     launched = run_in_another_process(
-        "from campaigns import services\n"
+        "from campaigns.planning import services\n"
         "from campaigns.models import Campaign\n"
         "from portal.models import User\n"
         f"services.launch_campaign(Campaign.objects.get(pk={campaign.pk}), by=User.objects.get(pk={marketer.pk}))\n",
