@@ -79,6 +79,7 @@ def persona_detail(request, pk: int):
             "panels": persona_panels(persona, request.user),
             "comment_form": CommentForm(),
             "others": presence.present(pk, exclude_user_id=request.user.pk),
+            "live_config": live_config(request.user),
         },
     )
 
@@ -106,6 +107,17 @@ def _base_snapshot(persona: Persona, version: int) -> dict[str, str]:
     return revision.snapshot
 
 
+def live_config(user) -> dict:
+    """What the live editor needs to know about the fields (personas/frontend, JSON)."""
+    return {
+        "sections": SECTION_FIELDS,
+        "lines": [n for n in BASIC_FIELDS if not Persona._meta.get_field(n).choices],
+        "choices": [n for n in BASIC_FIELDS if Persona._meta.get_field(n).choices],
+        "labels": {n: field_label(n) for n in PERSONA_TEXT_FIELDS},
+        "userId": user.pk,
+    }
+
+
 def _edit_page(request, persona, form, *, status=200, notice: str = ""):
     group = request.GET.get("section") or request.POST.get("section_group") or ""
     return render(
@@ -116,6 +128,9 @@ def _edit_page(request, persona, form, *, status=200, notice: str = ""):
             "form": form,
             "section_group": group if group in SECTION_GROUPS else "",
             "notice": notice,
+            # A conflict or a rebase shows the form as it was posted: no live editor there.
+            "live": request.method == "GET",
+            "live_config": live_config(request.user),
         },
         status=status,
     )

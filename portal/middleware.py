@@ -1,7 +1,31 @@
 import zoneinfo
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.core.handlers.asgi import ASGIRequest
 from django.utils import timezone
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, streaming file bodies as async iterators when served over ASGI.
+
+    Django's ASGI handler can only stream a synchronous iterator by first reading all of
+    it in a thread (and warns each time); static files are small local reads, so they
+    are read chunk by chunk on the event loop instead.
+    """
+
+    @staticmethod
+    def serve(static_file, request):
+        response = WhiteNoiseMiddleware.serve(static_file, request)
+        if isinstance(request, ASGIRequest) and response.streaming and not response.is_async:
+            chunks = response.streaming_content
+
+            async def stream():
+                for chunk in chunks:
+                    yield chunk
+
+            response.streaming_content = stream()
+        return response
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

@@ -14,3 +14,8 @@ def inbox_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def latest_notification_id(user: User) -> int:
+    latest = Notification.objects.filter(recipient=user).order_by("-id").values("id").first()
+    return latest["id"] if latest else 0

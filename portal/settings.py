@@ -80,7 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.StaticFilesMiddleware",  # WhiteNoise
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.tandem",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -164,7 +165,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The layer blocks up to 5 s on a read (BZPOPMIN); the socket waits longer.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}
+                ],
                 "prefix": env("CHANNELS_PREFIX", "tandem-live"),
                 # One channel per process and room: room traffic is bursty (keystrokes).
                 "capacity": 5000,
@@ -378,7 +382,9 @@ if env_bool("BEHIND_PROXY", False):
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    # The live editor (CodeMirror) writes its own stylesheet as a <style> element; it
+    # carries the response's nonce. No inline style attributes anywhere.
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     # 'self' covers ws:/wss: to this origin in CSP Level 3 browsers; the site's own

@@ -90,3 +90,65 @@ def parse(frame: bytes) -> tuple[int, int | None, bytes | str]:
     if kind == STATUS:
         return kind, None, reader.string()
     return kind, None, reader.bytes()
+
+
+# --- Real servers ------------------------------------------------------------------------
+class AsgiLiveServer:
+    """portal.asgi served by uvicorn in a thread of the test process (HTTP + websockets).
+
+    Stands in for pytest-django's WSGI live server in browser tests, so the browser talks
+    to what production runs. Same interface: `.url`, and settings changed per test.
+    """
+
+    def __init__(self, host: str = "127.0.0.1"):
+        import threading
+
+        import uvicorn
+        from django.test.utils import modify_settings
+
+        from portal.asgi import application
+
+        self.port = free_port()
+        self.url = f"http://{host}:{self.port}"
+        self._live_server_modified_settings = modify_settings(
+            ALLOWED_HOSTS={"append": [host, "localhost"]}
+        )
+        config = uvicorn.Config(
+            application,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            ws="websockets-sansio",
+            lifespan="off",
+            access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True, name="asgi-live-server")
+        self.thread.start()
+        wait_for_port(host, self.port)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout: float = 30) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {host}:{port} after {timeout}s")
