@@ -174,6 +174,11 @@ class Room:
                 self.channel = await layer.new_channel()
                 await layer.group_add(live.room_group(self.persona_id), self.channel)
                 self.tasks.append(asyncio.ensure_future(self._listen(layer)))
+                # Rooms of this persona in other processes: tell us who is there.
+                await layer.group_send(
+                    live.room_group(self.persona_id),
+                    {"type": "room.query_awareness", "origin": PROCESS},
+                )
             self.tasks.append(asyncio.ensure_future(self._store_loop()))
             self.tasks.append(asyncio.ensure_future(self._resync_loop()))
         except Exception as error:
@@ -322,6 +327,17 @@ class Room:
                     self.send_all(awareness_message(encode_awareness(message["entries"])))
                 elif kind == "room.status":
                     self.send_all(status_message({"type": "saved", **message["status"]}))
+                elif kind == "room.query_awareness":
+                    own = [
+                        (client_id, *self.awareness[client_id])
+                        for client_id in self.awareness_owner
+                        if client_id in self.awareness
+                    ]
+                    if own:
+                        await layer.group_send(
+                            live.room_group(self.persona_id),
+                            {"type": "room.awareness", "entries": own, "origin": PROCESS},
+                        )
             except Exception:
                 logger.exception("room %s: bad message from the channel layer", self.persona_id)
 

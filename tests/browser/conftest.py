@@ -70,9 +70,9 @@ def new_page(browser, live_server):
     """new_page() -> a page in its own context (its own cookies: one person each)."""
     contexts = []
 
-    def make(width: int = 1366, height: int = 860, *, websockets: bool = True):
+    def make(width: int = 1366, height: int = 860, *, websockets: bool = True, base_url: str = ""):
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}
+            base_url=base_url or live_server.url, viewport={"width": width, "height": height}
         )
         context.set_default_timeout(10_000)
         if not websockets:
