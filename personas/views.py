@@ -274,7 +274,8 @@ def persona_presence(request, pk: int):
 @rule_required("view_portal")
 def persona_history(request, pk: int):
     persona = _persona_or_404(pk)
-    revisions = list(selectors.revisions(persona))
+    entries = selectors.history(persona)
+    versions = [revision.version for entry in entries for revision in entry.revisions]
     diff, old, new = None, None, None
     if request.GET.get("a") and request.GET.get("b"):
         try:
@@ -284,15 +285,21 @@ def persona_history(request, pk: int):
             messages.error(request, "Pick two existing versions to compare.")
         else:
             diff = selectors.diff(persona, old, new)
-    elif len(revisions) >= 2:
-        old, new = revisions[1], revisions[0]
+    elif len(versions) >= 2:
+        # The newest entry's changes: a run of live edits is compared as a whole.
+        latest = entries[0]
+        old = selectors.revision(
+            persona, latest.before if latest.before < latest.version else versions[1]
+        )
+        new = latest.newest
         diff = selectors.diff(persona, old, new)
     return render(
         request,
         "personas/history.html",
         {
             "persona": persona,
-            "revisions": revisions,
+            "entries": entries,
+            "versions": versions,
             "diff": diff,
             "old": old,
             "new": new,
