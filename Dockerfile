@@ -6,9 +6,11 @@ RUN pip install --no-cache-dir uv
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --extra s3
 COPY . .
+# portal.vendor also unpacks the locked npm packages and bundles the live editor with the
+# locked esbuild binary (no Node in the image).
 RUN python -m portal.vendor \
  && SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput
 RUN useradd --system tandem && mkdir -p /app/var && chown -R tandem /app/var
 USER tandem
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["python", "manage.py", "serve", "--port", "8000", "--workers", "4"]

@@ -30,7 +30,7 @@ from collections import defaultdict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from pycrdt import Doc, merge_updates
 
@@ -46,6 +46,7 @@ PROCESS = uuid.uuid4().hex  # tells this process's own group messages from other
 SYNC, AWARENESS, QUERY_AWARENESS, STATUS = 0, 1, 3, 100
 STEP1, STEP2, UPDATE = 0, 1, 2
 MALFORMED_BEFORE_CLOSE = 10
+STORE_BATCH_SECONDS = 0.05
 CLOSE_TOO_BIG, CLOSE_FLOOD, CLOSE_BROKEN = 1009, 4508, 4400
 
 
@@ -148,6 +149,7 @@ class Room:
         self.store_wakeup = asyncio.Event()
         self.stored = asyncio.Event()
         self.stored.set()
+        self.store_lock = asyncio.Lock()
         self.flush_timer: asyncio.TimerHandle | None = None
         self.unflushed_since: float | None = None
         self.flushing: asyncio.Task | None = None
@@ -157,6 +159,9 @@ class Room:
         self.failed: Exception | None = None
         self.closed = False
         self.background: set[asyncio.Task] = set()
+        self.outgoing: asyncio.Queue | None = None
+        self.own_update_ids: set[int] = set()  # stored by this room: resync skips them
+        self.snapshot_size: int | None = None
 
     # Life cycle
     async def open(self) -> None:
@@ -174,6 +179,9 @@ class Room:
                 self.channel = await layer.new_channel()
                 await layer.group_add(live.room_group(self.persona_id), self.channel)
                 self.tasks.append(asyncio.ensure_future(self._listen(layer)))
+                if not isinstance(layer, InMemoryChannelLayer):  # other processes exist
+                    self.outgoing = asyncio.Queue()
+                    self.tasks.append(asyncio.ensure_future(self._publish_loop(layer)))
                 # Rooms of this persona in other processes: tell us who is there.
                 await layer.group_send(
                     live.room_group(self.persona_id),
@@ -224,14 +232,7 @@ class Room:
         self.to_store.append((update, socket.user_id, socket, self.doc.get_state()))
         self.stored.clear()
         self.store_wakeup.set()
-        layer = get_channel_layer()
-        if layer is not None:
-            self.spawn(
-                layer.group_send(
-                    live.room_group(self.persona_id),
-                    {"type": "room.update", "update": update, "origin": PROCESS},
-                )
-            )
+        self.publish({"type": "room.update", "update": update, "origin": PROCESS})
         self.schedule_flush()
 
     def spawn(self, coroutine) -> None:
@@ -240,10 +241,32 @@ class Room:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    def publish(self, message: dict) -> None:
+        """To the other processes' rooms, in order (one sender task per room)."""
+        if self.outgoing is not None:
+            self.outgoing.put_nowait(message)
+
+    async def _publish_loop(self, layer) -> None:
+        group = live.room_group(self.persona_id)
+        while True:
+            messages = [await self.outgoing.get()]
+            while not self.outgoing.empty():  # what queued meanwhile goes in the same message
+                messages.append(self.outgoing.get_nowait())
+            try:
+                await layer.group_send(
+                    group, {"type": "room.batch", "messages": messages, "origin": PROCESS}
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The other rooms' resync reads the stored updates a few seconds later.
+                logger.warning("room %s: could not publish to other processes", self.persona_id)
+
     # Storing, in batches: one insert per author per batch, then "stored" to the senders
     async def _store_loop(self) -> None:
         while True:
             await self.store_wakeup.wait()
+            await asyncio.sleep(STORE_BATCH_SECONDS)  # gather a burst into one insert
             self.store_wakeup.clear()
             try:
                 await self._store_pending()
@@ -255,6 +278,10 @@ class Room:
                 self.store_wakeup.set()
 
     async def _store_pending(self) -> None:
+        async with self.store_lock:  # a flush waits for an insert in flight
+            await self._store_batch()
+
+    async def _store_batch(self) -> None:
         batch, self.to_store = self.to_store, []
         if not batch:
             self.stored.set()
@@ -264,10 +291,11 @@ class Room:
             by_author[author_id].append(update)
         rows = [(merge_updates(*updates), author) for author, updates in by_author.items()]
         try:
-            await database_sync_to_async(services.record_live_updates)(self.persona_id, rows)
+            ids = await database_sync_to_async(services.record_live_updates)(self.persona_id, rows)
         except Exception:
-            self.to_store = batch + self.to_store  # keep them; retried by the loop
+            self.to_store = batch + self.to_store  # not stored: keep them, the loop retries
             raise
+        self.own_update_ids.update(ids)
         state = batch[-1][3]
         sv = base64.b64encode(state).decode()
         for socket in {entry[2] for entry in batch}:
@@ -315,31 +343,35 @@ class Room:
                 logger.warning("room %s: channel layer receive failed", self.persona_id)
                 await asyncio.sleep(1)
                 continue
-            kind = message.get("type")
             if message.get("origin") == PROCESS:
                 continue
-            try:
-                if kind == "room.update":
-                    if self.apply(message["update"]):
-                        self.send_all(sync_message(UPDATE, message["update"]))
-                elif kind == "room.awareness":
-                    self.remember_awareness(message["entries"], owner=None)
-                    self.send_all(awareness_message(encode_awareness(message["entries"])))
-                elif kind == "room.status":
-                    self.send_all(status_message({"type": "saved", **message["status"]}))
-                elif kind == "room.query_awareness":
-                    own = [
-                        (client_id, *self.awareness[client_id])
-                        for client_id in self.awareness_owner
-                        if client_id in self.awareness
-                    ]
-                    if own:
-                        await layer.group_send(
-                            live.room_group(self.persona_id),
-                            {"type": "room.awareness", "entries": own, "origin": PROCESS},
-                        )
-            except Exception:
-                logger.exception("room %s: bad message from the channel layer", self.persona_id)
+            batch = message["messages"] if message.get("type") == "room.batch" else [message]
+            for item in batch:
+                try:
+                    await self._handle_layer_message(layer, item)
+                except Exception:
+                    logger.exception("room %s: bad message from the channel layer", self.persona_id)
+
+    async def _handle_layer_message(self, layer, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "room.update":
+            # Passed on even when it changed nothing yet: an update that arrives before one
+            # it depends on waits (in Yjs too) until that one comes.
+            self.doc.apply_update(message["update"])
+            self.send_all(sync_message(UPDATE, message["update"]))
+        elif kind == "room.awareness":
+            self.remember_awareness(message["entries"], owner=None)
+            self.send_all(awareness_message(encode_awareness(message["entries"])))
+        elif kind == "room.status":
+            self.send_all(status_message({"type": "saved", **message["status"]}))
+        elif kind == "room.query_awareness":
+            own = [
+                (client_id, *self.awareness[client_id])
+                for client_id in self.awareness_owner
+                if client_id in self.awareness
+            ]
+            if own:
+                self.publish({"type": "room.awareness", "entries": own, "origin": PROCESS})
 
     async def _resync_loop(self) -> None:
         """Re-read stored updates now and then: covers a message the layer dropped."""
@@ -347,13 +379,15 @@ class Room:
             await asyncio.sleep(settings.LIVE["RESYNC_SECONDS"])
             try:
                 snapshot, rows = await database_sync_to_async(self._read_since)()
+                if rows:
+                    self.last_update_id = rows[-1][0]
+                rows = [(i, data) for i, data in rows if i not in self.own_update_ids]
+                self.own_update_ids = {i for i in self.own_update_ids if i > self.last_update_id}
                 changed = False
                 for update in ([snapshot] if snapshot else []) + [data for _, data in rows]:
                     before = self.doc.get_state()
                     self.doc.apply_update(update)
                     changed = changed or self.doc.get_state() != before
-                if rows:
-                    self.last_update_id = rows[-1][0]
                 if changed:
                     self.send_all(sync_message(STEP2, self.doc.get_update()))
             except asyncio.CancelledError:
@@ -362,15 +396,22 @@ class Room:
                 logger.warning("room %s: resync failed", self.persona_id, exc_info=True)
 
     def _read_since(self):
+        from django.db.models.functions import Length
+
         from .models import PersonaDoc
 
-        row = PersonaDoc.objects.filter(pk=self.persona_id).values("snapshot", "updated_at").first()
+        size = (
+            PersonaDoc.objects.filter(pk=self.persona_id)
+            .annotate(size=Length("snapshot"))
+            .values_list("size", flat=True)
+            .first()
+        )
         snapshot = None
-        if row and row["updated_at"] != self.snapshot_seen:
+        if size != self.snapshot_size:
             # A compaction may have folded updates this room never saw into the snapshot.
-            if self.snapshot_seen is not None:
-                snapshot = bytes(row["snapshot"])
-            self.snapshot_seen = row["updated_at"]
+            if self.snapshot_size is not None:
+                snapshot = live.load_snapshot(self.persona_id)
+            self.snapshot_size = size
         return snapshot, live.stored_updates(self.persona_id, self.last_update_id)
 
     # Awareness
@@ -578,12 +619,7 @@ class PersonaRoomConsumer(AsyncWebsocketConsumer):
         self.room.remember_awareness(entries, owner=self)
         message = awareness_message(encode_awareness(entries))
         self.room.send_all(message, exclude=self)
-        layer = get_channel_layer()
-        if layer is not None:
-            await layer.group_send(
-                live.room_group(self.room.persona_id),
-                {"type": "room.awareness", "entries": entries, "origin": PROCESS},
-            )
+        self.room.publish({"type": "room.awareness", "entries": entries, "origin": PROCESS})
 
     async def refuse(self, reason: str) -> None:
         self.malformed += 1
@@ -603,13 +639,5 @@ class PersonaRoomConsumer(AsyncWebsocketConsumer):
         gone = room.forget_socket(self)
         if gone:
             room.send_all(awareness_message(encode_awareness(gone)), exclude=self)
-            layer = get_channel_layer()
-            if layer is not None:
-                try:
-                    await layer.group_send(
-                        live.room_group(room.persona_id),
-                        {"type": "room.awareness", "entries": gone, "origin": PROCESS},
-                    )
-                except Exception:
-                    logger.warning("could not announce a departure", exc_info=True)
+            room.publish({"type": "room.awareness", "entries": gone, "origin": PROCESS})
         await rooms().leave(room, self)

@@ -41,6 +41,13 @@ def load(persona_id: int) -> tuple[list[bytes], int]:
     return [bytes(snapshot or b""), *(data for _, data in updates)], last_id
 
 
+def load_snapshot(persona_id: int) -> bytes:
+    snapshot = (
+        PersonaDoc.objects.filter(persona_id=persona_id).values_list("snapshot", flat=True).first()
+    )
+    return bytes(snapshot or b"")
+
+
 def append(persona_id: int, data: bytes, author_id: int | None) -> int:
     return PersonaDocUpdate.objects.create(persona_id=persona_id, data=data, author_id=author_id).pk
 

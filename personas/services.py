@@ -346,15 +346,16 @@ def _save_into_doc(flushed: Flushed, result: "SaveResult", by: User) -> None:
     transaction.on_commit(lambda: live.publish_status(persona_id, status))
 
 
-def record_live_updates(persona_id: int, rows: list[tuple[bytes, int]]) -> None:
-    """Store updates a room accepted, as (update, author id); the room's socket checked
-    `edit_personas` when it connected and drops everyone else's updates."""
-    PersonaDocUpdate.objects.bulk_create(
+def record_live_updates(persona_id: int, rows: list[tuple[bytes, int]]) -> list[int]:
+    """Store updates a room accepted, as (update, author id); returns their ids. The room's
+    socket checked `edit_personas` when it connected and drops everyone else's updates."""
+    created = PersonaDocUpdate.objects.bulk_create(
         [
             PersonaDocUpdate(persona_id=persona_id, data=data, author_id=author)
             for data, author in rows
         ]
     )
+    return [row.pk for row in created if row.pk is not None]
 
 
 def open_live_doc(persona_id: int) -> tuple[list[bytes], int]:
