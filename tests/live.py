@@ -80,6 +80,24 @@ class Socket(ApplicationCommunicator):
         await self.wait(2)
 
 
+def run_async(scenario) -> None:
+    """Run `scenario()` to the end in a thread of its own: the test's thread may already
+    run an event loop (Playwright's, when browser tests ran first in this session)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import async_to_sync
+    from django.db import connection
+
+    def work():
+        try:
+            async_to_sync(scenario)()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(work).result()
+
+
 def parse(frame: bytes) -> tuple[int, int | None, bytes | str]:
     """(message type, sync step or None, payload) of a y-websocket frame."""
     reader = Reader(frame)

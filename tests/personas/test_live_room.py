@@ -4,14 +4,13 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from pycrdt import Doc, Text
 
 from personas import services
 from personas.consumers import AWARENESS, STATUS, STEP1, STEP2, SYNC, UPDATE, sync_message
 from personas.models import Persona, PersonaDocUpdate
-from tests.live import Socket, parse
+from tests.live import Socket, parse, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +32,7 @@ def persona(marketer):
 
 
 def run(scenario):
-    return async_to_sync(scenario)()
+    return run_async(scenario)
 
 
 class Client:

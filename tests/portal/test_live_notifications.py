@@ -5,12 +5,11 @@ the embedded default cannot reach the web process's in-memory layer)."""
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
 from portal import services
 from portal.models import Notification
-from tests.live import Socket
+from tests.live import Socket, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +48,7 @@ def test_a_new_notification_is_pushed_once(sales_rep, marketer):
         ]
         await socket.close()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_rows_written_without_a_push_arrive_through_the_database_check(sales_rep):
@@ -65,7 +64,7 @@ def test_rows_written_without_a_push_arrive_through_the_database_check(sales_rep
         assert [n["title"] for n in received] == ["Lead due in 1h"]
         await socket.close()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_a_socket_catches_up_from_the_newest_notification_its_page_showed(sales_rep):
@@ -79,7 +78,7 @@ def test_a_socket_catches_up_from_the_newest_notification_its_page_showed(sales_
         assert [n["title"] for n in received] == ["Missed"]
         await socket.close()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 @pytest.mark.parametrize("origin", ["http://testserver", "https://evil.example"])
@@ -90,7 +89,7 @@ def test_anonymous_and_foreign_origins_are_refused(sales_rep, origin):
     async def scenario():
         assert not (await socket.connect())[0]
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_a_flooding_socket_is_closed(sales_rep):
@@ -103,4 +102,4 @@ def test_a_flooding_socket_is_closed(sales_rep):
         frames = await socket.frames(0.3)
         assert {"type": "websocket.close", "code": 4508} in frames
 
-    async_to_sync(scenario)()
+    run_async(scenario)
