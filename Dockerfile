@@ -7,6 +7,8 @@ RUN pip install --no-cache-dir uv
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --extra s3
 COPY . .
+# portal.vendor (run by the build step) also unpacks the locked npm packages and bundles
+# the live editor with the locked esbuild binary: no Node in the image.
 RUN SECRET_KEY=build-only DEBUG=0 python -m portal.deploy build
 RUN useradd --system tandem && mkdir -p /app/var && chown -R tandem /app/var
 USER tandem

@@ -18,7 +18,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen
 	@touch $@
 
-portal/static/vendor/.done: portal/vendor.json $(VENV)/.synced
+portal/static/vendor/.done: portal/vendor.json portal/vendor.py portal/frontend/package-lock.json $(wildcard portal/frontend/src/*.js) $(VENV)/.synced
 	$(PY) -m portal.vendor
 	@touch $@
 

@@ -149,6 +149,13 @@ class PersonaRevision(models.Model):
     base_version = models.PositiveIntegerField(null=True, blank=True)
     merged_fields = models.JSONField(default=list, blank=True)
     restored_from = models.PositiveIntegerField(null=True, blank=True)
+    # Live editing writes a revision on every flush (each version must stay a merge base
+    # for If-Match); consecutive live revisions by one person within a few minutes share
+    # `group` (the first version of the group), and history shows them as one entry.
+    live = models.BooleanField(default=False)
+    group = models.PositiveIntegerField(null=True, blank=True)
+    # Everyone whose live edits went into this revision: [{"id", "name", "team"}].
+    contributors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -180,3 +187,40 @@ class PersonaComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on {self.persona} / {self.section}"
+
+
+class PersonaDoc(models.Model):
+    """The live (CRDT) document of a persona: a Yjs snapshot plus the updates after it.
+
+    One Y.Text per field of PERSONA_TEXT_FIELDS (personas.livedoc). Created from the
+    columns when the persona is first opened live; from then on it is the source of truth
+    for the text and the columns are written from it (personas.services.flush_live_doc).
+    """
+
+    persona = models.OneToOneField(
+        Persona, on_delete=models.CASCADE, primary_key=True, related_name="live_doc"
+    )
+    snapshot = models.BinaryField()
+    # Updates up to this id are reflected in the persona's columns.
+    flushed_through = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Live document of persona {self.persona_id}"
+
+
+class PersonaDocUpdate(models.Model):
+    """One accepted Yjs update, appended as it arrives; folded into the snapshot later."""
+
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="doc_updates")
+    data = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["persona", "id"], name="persona_doc_update_order")]
+
+    def __str__(self) -> str:
+        return f"Update {self.pk} of persona {self.persona_id}"

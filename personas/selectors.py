@@ -63,6 +63,61 @@ def revisions(persona: Persona) -> QuerySet[PersonaRevision]:
     )
 
 
+HISTORY_LIMIT = 500  # newest revisions on the history page (live editing makes many)
+
+
+@dataclass
+class HistoryEntry:
+    """One entry of a persona's history: a save, or a run of live edits grouped together
+    (the same person, minutes apart; personas.services._write_from_doc sets `group`)."""
+
+    revisions: list[PersonaRevision]  # newest first
+
+    @property
+    def newest(self) -> PersonaRevision:
+        return self.revisions[0]
+
+    @property
+    def oldest(self) -> PersonaRevision:
+        return self.revisions[-1]
+
+    @property
+    def version(self) -> int:
+        return self.newest.version
+
+    @property
+    def before(self) -> int:
+        """The version this entry's changes start from (for its diff)."""
+        return self.oldest.base_version or max(self.oldest.version - 1, 1)
+
+    @property
+    def changed_fields(self) -> list[str]:
+        names = {name for revision in self.revisions for name in revision.changed_fields}
+        return [name for name in PERSONA_TEXT_FIELDS if name in names]
+
+    @property
+    def others(self) -> list[dict]:
+        """Everyone else whose live typing is in this entry, with their team."""
+        seen, people = {self.newest.author_id}, []
+        for revision in self.revisions:
+            for person in revision.contributors:
+                if person["id"] not in seen:
+                    seen.add(person["id"])
+                    people.append(person)
+        return people
+
+
+def history(persona: Persona) -> list[HistoryEntry]:
+    entries: list[HistoryEntry] = []
+    for revision in revisions(persona)[:HISTORY_LIMIT]:
+        last = entries[-1] if entries else None
+        if last and revision.group is not None and revision.group == last.oldest.group:
+            last.revisions.append(revision)
+        else:
+            entries.append(HistoryEntry([revision]))
+    return entries
+
+
 def revision(persona: Persona, version: int) -> PersonaRevision:
     return PersonaRevision.objects.select_related("author").get(persona=persona, version=version)
 

@@ -79,6 +79,7 @@ def persona_detail(request, pk: int):
             "panels": persona_panels.for_page(persona, request.user),
             "comment_form": CommentForm(),
             "others": presence.present(pk, exclude_user_id=request.user.pk),
+            "live_config": live_config(request.user),
         },
     )
 
@@ -106,6 +107,17 @@ def _base_snapshot(persona: Persona, version: int) -> dict[str, str]:
     return revision.snapshot
 
 
+def live_config(user) -> dict:
+    """What the live editor needs to know about the fields (personas/frontend, JSON)."""
+    return {
+        "sections": SECTION_FIELDS,
+        "lines": [n for n in BASIC_FIELDS if not Persona._meta.get_field(n).choices],
+        "choices": [n for n in BASIC_FIELDS if Persona._meta.get_field(n).choices],
+        "labels": {n: field_label(n) for n in PERSONA_TEXT_FIELDS},
+        "userId": user.pk,
+    }
+
+
 def _edit_page(request, persona, form, *, status=200, notice: str = ""):
     group = request.GET.get("section") or request.POST.get("section_group") or ""
     return render(
@@ -116,6 +128,9 @@ def _edit_page(request, persona, form, *, status=200, notice: str = ""):
             "form": form,
             "section_group": group if group in SECTION_GROUPS else "",
             "notice": notice,
+            # A conflict or a rebase shows the form as it was posted: no live editor there.
+            "live": request.method == "GET",
+            "live_config": live_config(request.user),
         },
         status=status,
     )
@@ -259,7 +274,8 @@ def persona_presence(request, pk: int):
 @rule_required("view_portal")
 def persona_history(request, pk: int):
     persona = _persona_or_404(pk)
-    revisions = list(selectors.revisions(persona))
+    entries = selectors.history(persona)
+    versions = [revision.version for entry in entries for revision in entry.revisions]
     diff, old, new = None, None, None
     if request.GET.get("a") and request.GET.get("b"):
         try:
@@ -269,15 +285,21 @@ def persona_history(request, pk: int):
             messages.error(request, "Pick two existing versions to compare.")
         else:
             diff = selectors.diff(persona, old, new)
-    elif len(revisions) >= 2:
-        old, new = revisions[1], revisions[0]
+    elif len(versions) >= 2:
+        # The newest entry's changes: a run of live edits is compared as a whole.
+        latest = entries[0]
+        old = selectors.revision(
+            persona, latest.before if latest.before < latest.version else versions[1]
+        )
+        new = latest.newest
         diff = selectors.diff(persona, old, new)
     return render(
         request,
         "personas/history.html",
         {
             "persona": persona,
-            "revisions": revisions,
+            "entries": entries,
+            "versions": versions,
             "diff": diff,
             "old": old,
             "new": new,

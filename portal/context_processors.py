@@ -18,4 +18,6 @@ def tandem(request):
         "role": role_of(user),
         # Lazy: only costs a query on pages that render the navigation.
         "unread_count": lambda: selectors.unread_count(user),
+        # The live notification socket catches up from here (portal.live).
+        "latest_notification_id": lambda: selectors.latest_notification_id(user),
     }

@@ -6,13 +6,14 @@ The Procfile, the Dockerfile, docker-compose.yml and the production test
     build        unpack the pinned front-end packages and collect the static files
                  (hashed names, compressed); the image build runs it
     release      migrate the database; once per release, before new web processes start
-    web          the web server on $HOST:$PORT (0.0.0.0:8000) with $WEB_CONCURRENCY (4) workers
+    web          uvicorn on portal.asgi (pages, static files, websockets) on $HOST:$PORT
+                 (0.0.0.0:8000) with $WEB_CONCURRENCY (4) processes
     worker       a Celery worker with $WORKER_CONCURRENCY (4) processes; scale freely
     beat         the Celery scheduler; run exactly one
     healthcheck  ask this machine's web server for /healthz; exit 0 when it answers 200
 
-Moving the web server to ASGI is a change to `web()` and nothing else. The last command
-of a step replaces this process (exec), so the server gets the platform's signals itself.
+The web server is uvicorn on portal.asgi, its command built by portal/server.py. The last
+command of a step replaces this process (exec), so the server gets the platform's signals.
 """
 
 import os
@@ -42,15 +43,17 @@ def release() -> list[list[str]]:
 
 
 def web() -> list[list[str]]:
-    bind = f"{os.environ.get('HOST') or ALL_INTERFACES}:{os.environ.get('PORT') or 8000}"
+    # The server command itself is portal/server.py's, shared with `make run` and the tests.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    from portal.server import web_command
+
     return [
-        [
-            PYTHON, "-m", "gunicorn", "portal.wsgi",
-            "--bind", bind,
-            "--workers", os.environ.get("WEB_CONCURRENCY") or "4",
-            "--access-logfile", "-",
-        ]
-    ]  # fmt: skip
+        web_command(
+            host=os.environ.get("HOST") or ALL_INTERFACES,
+            port=int(os.environ.get("PORT") or 8000),
+            workers=int(os.environ.get("WEB_CONCURRENCY") or 4),
+        )
+    ]
 
 
 def worker() -> list[list[str]]:

@@ -1,8 +1,46 @@
+import asyncio
 import zoneinfo
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
+
+
+class AsyncFileStreamingMiddleware:
+    """Under ASGI, stream file bodies (static files, collateral downloads) from a thread,
+    a block at a time.
+
+    Django's ASGI handler can only serve a synchronous iterator by reading all of it into
+    memory first (and warns each time); a 50 MB download would sit in memory. Outermost
+    in MIDDLEWARE, so it sees every streaming response, WhiteNoise's included.
+    """
+
+    BLOCK = 256 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(request, ASGIRequest) and response.streaming and not response.is_async:
+            filelike = getattr(response, "file_to_stream", None)
+            response.streaming_content = (
+                self._read(filelike)
+                if filelike is not None
+                else self._next(response.streaming_content)
+            )
+        return response
+
+    async def _read(self, filelike):
+        while data := await asyncio.to_thread(filelike.read, self.BLOCK):
+            yield data
+
+    @staticmethod
+    async def _next(chunks):
+        iterator, done = iter(chunks), object()
+        while (chunk := await asyncio.to_thread(next, iterator, done)) is not done:
+            yield chunk
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

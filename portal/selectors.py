@@ -19,3 +19,8 @@ def unread_count(user: User) -> int:
 
 def api_token_of(user: User) -> Token | None:
     return Token.objects.filter(user=user).first()
+
+
+def latest_notification_id(user: User) -> int:
+    latest = Notification.objects.filter(recipient=user).order_by("-id").values("id").first()
+    return latest["id"] if latest else 0

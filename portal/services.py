@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from . import jobs
+from . import jobs, live
 from .auth import token_expires_at
 from .errors import Conflict, InvalidTransition
 from .models import EmailStatus, Notification, SharedTarget, Team, User, WebhookDelivery
@@ -80,16 +80,28 @@ def notify(
         # ignore_conflicts: a concurrent notify() with the same key may have won the race.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         new_recipients = [row.recipient_id for row in rows]
-        pending = list(
+        created = list(
             Notification.objects.filter(
-                dedupe_key=dedupe_key,
-                recipient_id__in=new_recipients,
-                email_status=EmailStatus.PENDING,
-            ).values_list("id", flat=True)
+                dedupe_key=dedupe_key, recipient_id__in=new_recipients, last_enqueued_at=now
+            ).values(*live.PUSHED_FIELDS, "email_status")
         )
-        if pending:
-            transaction.on_commit(lambda: publish_email_delivery(pending))
+        _after_commit(created)
     return len(rows)
+
+
+def _after_commit(created: list[dict]) -> None:
+    """Once the notifications commit: emails to the worker, pushes to open browsers."""
+    if not created:
+        return
+    pending = [row["id"] for row in created if row["email_status"] == EmailStatus.PENDING]
+    pushes = [{name: row[name] for name in live.PUSHED_FIELDS} for row in created]
+
+    def publish() -> None:
+        if pending:
+            publish_email_delivery(pending)
+        live.publish_notifications(pushes)
+
+    transaction.on_commit(publish)
 
 
 @dataclass(frozen=True)
@@ -140,15 +152,13 @@ def notify_each(messages: list[Message]) -> int:
                 )
             )
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        pending = list(
+        created = list(
             Notification.objects.filter(
                 dedupe_key__in={r.dedupe_key for r in rows},
                 last_enqueued_at=now,  # stamps exactly this batch (created_at is auto_now_add)
-                email_status=EmailStatus.PENDING,
-            ).values_list("id", flat=True)
+            ).values(*live.PUSHED_FIELDS, "email_status")
         )
-        if pending:
-            transaction.on_commit(lambda: publish_email_delivery(pending))
+        _after_commit(created)
     return len(rows)
 
 

@@ -57,6 +57,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Tandem"
 
 INSTALLED_APPS = [
+    "channels",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.AsyncFileStreamingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,6 +98,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
+# HTTP and websockets (live persona editing, live notifications): portal/asgi.py, served
+# by uvicorn (portal/server.py is the one place that builds the web server command).
+ASGI_APPLICATION = "portal.asgi.application"
 
 TEMPLATES = [
     {
@@ -108,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.tandem",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -154,6 +160,51 @@ else:
             "LOCATION": str(env_path("CACHE_DIR", VAR_DIR / "cache")),
         }
     }
+
+# --- Channels: how web processes reach each other's websockets --------------------------
+# With Redis, several web processes (on several machines) share persona rooms and
+# notification pushes. Without it, one process: the in-memory layer (a Celery worker then
+# cannot reach it; the notification hub's database check picks up what it wrote).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # The layer blocks up to 5 s on a read (BZPOPMIN); the socket waits longer.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}
+                ],
+                "prefix": env("CHANNELS_PREFIX", "tandem-live"),
+                # One channel per process and room: room traffic is bursty (keystrokes).
+                "capacity": 5000,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LIVE = {
+    # Websocket limits per connection (personas/consumers.py).
+    "MAX_MESSAGE_BYTES": env_int("LIVE_MAX_MESSAGE_BYTES", 512 * 1024),
+    "RATE_PER_SECOND": env_int("LIVE_RATE_PER_SECOND", 60),
+    "RATE_BURST": env_int("LIVE_RATE_BURST", 300),
+    # The persona columns are written from the live document this long after the last
+    # keystroke, and at least this often while people keep typing.
+    "FLUSH_AFTER_SECONDS": float(env("LIVE_FLUSH_AFTER_SECONDS", "1.0")),
+    "FLUSH_AT_LEAST_EVERY_SECONDS": float(env("LIVE_FLUSH_AT_LEAST_EVERY_SECONDS", "4.0")),
+    # Stored updates are folded into the snapshot after this many (and when a room empties).
+    "COMPACT_AFTER_UPDATES": env_int("LIVE_COMPACT_AFTER_UPDATES", 500),
+    # Each web process re-reads the stored updates of its open rooms this often (catches
+    # a message another process published while the channel layer dropped it).
+    "RESYNC_SECONDS": float(env("LIVE_RESYNC_SECONDS", "5")),
+    # Live edits by one person within this gap of their previous edit group into one
+    # history entry.
+    "REVISION_GROUP_MINUTES": env_int("LIVE_REVISION_GROUP_MINUTES", 5),
+    # The notification hub checks the database for new rows this often (rows a Celery
+    # worker wrote where no Redis carries its push).
+    "NOTIFICATION_CHECK_SECONDS": float(env("LIVE_NOTIFICATION_CHECK_SECONDS", "2")),
+}
 
 # --- Celery (read by portal/celery.py with the CELERY_ namespace) ---------------------
 BROKER_DIR = env_path("BROKER_DIR", VAR_DIR / "broker")
@@ -348,10 +399,14 @@ if BEHIND_PROXY:
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    # The live editor (CodeMirror) writes its own stylesheet as a <style> element; it
+    # carries the response's nonce. No inline style attributes anywhere.
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
-    "connect-src": [CSP.SELF],
+    # 'self' covers ws:/wss: to this origin in CSP Level 3 browsers; the site's own
+    # websocket origin is named too for browsers that read 'self' as http(s) only.
+    "connect-src": [CSP.SELF, SITE_URL.replace("http", "ws", 1)],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],

@@ -3,7 +3,7 @@ module inside an app imports in a circle.
 
 The contracts live in pyproject.toml ([tool.importlinter]); `make test` also runs
 `lint-imports` before pytest. Only the composition layer (portal/urls.py,
-portal/dashboard/) may import the feature apps.
+portal/routing.py, portal/dashboard/) may import the feature apps.
 """
 
 import os

@@ -1,4 +1,8 @@
-"""Two people edit one persona at the same time, in two browsers; nobody's edit is lost."""
+"""Two people edit one persona at the same time, in two browsers; nobody's edit is lost.
+
+This journey is the fallback: browsers without websockets get the edit form, heartbeat
+presence and the save-time merge. The live journey is in test_persona_live.py.
+"""
 
 import pytest
 from playwright.sync_api import expect
@@ -13,14 +17,14 @@ GOALS = "Cut cost per order by 10% this year\nHit 99.5% pick accuracy before pea
 PAINS = "Mis-picks cause returns\n"
 
 
-def test_two_editors_merge_then_resolve_a_real_conflict(new_page):
+def test_without_websockets_two_editors_merge_then_resolve_a_real_conflict(new_page):
     marketer = make_user("marketer", first_name="Maya", last_name="Marketing")
     rep = make_user("sales_rep", first_name="Sam", last_name="Sales")
     persona = services.create_persona(
         by=marketer, name="Operations Director", goals=GOALS, pains=PAINS
     )
 
-    maya, sam = new_page(), new_page()
+    maya, sam = new_page(websockets=False), new_page(websockets=False)
     login(maya, marketer)
     login(sam, rep)
     for page in (maya, sam):

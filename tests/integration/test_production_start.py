@@ -239,7 +239,7 @@ def test_the_production_recipe_starts_and_serves_every_page_and_asset(
     run(
         [
             *["python", "manage.py", "add_member", MEMBER, "--team", "leadership"],
-            *["--email", f"{MEMBER}@example.com", "--password", PASSWORD],
+            *["--email", f"{MEMBER}@example.com", f"--password={PASSWORD}"],  # it may start with -
         ],
         env,
     )

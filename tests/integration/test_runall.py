@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 
 def children(pid: int) -> dict[str, int]:
-    """Role (runserver, worker, beat) -> the pid of runall's child playing it."""
+    """Role (uvicorn, worker, beat) -> the pid of runall's child playing it."""
     found = {}
     listing = Path(f"/proc/{pid}/task/{pid}/children")
     for child in listing.read_text().split() if listing.exists() else []:
@@ -23,7 +23,7 @@ def children(pid: int) -> dict[str, int]:
             argv = Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0")
         except FileNotFoundError:
             continue
-        role = next((word for word in argv if word in {"runserver", "worker", "beat"}), None)
+        role = next((word for word in argv if word in {"uvicorn", "worker", "beat"}), None)
         if role:
             found[role] = int(child)
     return found
@@ -86,7 +86,7 @@ def test_make_run_passes_its_url_to_the_processes_it_starts(tmp_path, site_url, 
         runall.wait(timeout=60)
     want = expected.format(port=port) if expected else site_url
     assert {role: environ.get("SITE_URL") for role, environ in environments.items()} == {
-        "runserver": want,
+        "uvicorn": want,
         "worker": want,
         "beat": want,
     }
@@ -106,7 +106,7 @@ def test_make_run_starts_again_a_process_that_dies(tmp_path):
         )
         now = children(runall.pid)
         assert runall.poll() is None
-        assert (now["runserver"], now["beat"]) == (first["runserver"], first["beat"])
+        assert (now["uvicorn"], now["beat"]) == (first["uvicorn"], first["beat"])
     finally:
         runall.terminate()
         runall.wait(timeout=60)

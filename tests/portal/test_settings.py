@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.utils.csp import CSP
 
 ROOT = settings.BASE_DIR
 PRODUCTION = {
@@ -169,7 +170,8 @@ def test_site_url_is_read_without_a_trailing_slash():
 def test_csp_forbids_inline_script_and_style():
     csp = settings.SECURE_CSP
     assert csp["script-src"] == ["'self'"]
-    assert csp["style-src"] == ["'self'"]
+    # A per-response nonce for the live editor's own stylesheet (CodeMirror), nothing inline.
+    assert csp["style-src"] == ["'self'", CSP.NONCE]
     assert csp["object-src"] == ["'none'"]
     assert "'unsafe-inline'" not in str(csp) and "'unsafe-eval'" not in str(csp)
 

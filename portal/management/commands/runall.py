@@ -1,4 +1,5 @@
-"""`make run`: the web server, a Celery worker and Celery beat, stopped together with Ctrl-C."""
+"""`make run`: the web server (HTTP + websockets), a Celery worker and Celery beat, stopped
+together with Ctrl-C."""
 
 import os
 import signal
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from portal.demo import logins_text
+from portal.server import web_command
 
 
 def child_environment(url: str) -> dict[str, str]:
@@ -34,7 +36,8 @@ class Command(BaseCommand):
         python = sys.executable
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         commands = {
-            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            # uvicorn on portal.asgi: pages, static files (WhiteNoise) and websockets.
+            "web": web_command(host=host, port=port),
             # Redis: the prefork pool. Embedded filesystem broker: threads, because Celery
             # drives it without an event loop and billiard's shared task pipe can deadlock
             # if a pool process dies; a lost worker is covered by the notification sweeper.

@@ -72,3 +72,9 @@ document.addEventListener("click", function (event) {
   }
   window.setInterval(tick, 30000);
 })();
+
+// A Content Security Policy violation is a bug: report it on the console with its source.
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " by " + (event.sourceFile || "?") + ":" +
+    event.lineNumber + ":" + event.columnNumber + " sample: " + event.sample);
+});
