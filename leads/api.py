@@ -21,6 +21,7 @@ from .models import (
     EventKind,
     ImportJob,
     Lead,
+    LeadNote,
     RejectionReason,
     ScoringRule,
     ScoringSettings,
@@ -59,6 +60,14 @@ RowResults = inline_serializer(
 )  # fmt: skip
 
 
+class LeadNoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = LeadNote
+        fields = ["id", "lead", "author", "body", "created_at"]
+
+
 class LeadTransitionSerializer(serializers.ModelSerializer):
     by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -81,7 +90,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     rules = {
         "read": "view_portal", "create": "ingest_leads", "partial_update": "ingest_leads", "bulk": "ingest_leads",
         "accept": "work_leads", "reject": "work_leads", "contacted": "work_leads", "convert": "work_leads",
-        "assign": "assign_leads",
+        "assign": "assign_leads", "recycle": "recycle_leads", "notes": "note_on_leads",
     }  # fmt: skip
 
     def get_queryset(self):
@@ -182,6 +191,28 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if owner is None:
             raise serializers.ValidationError({"owner": ["A user id."]})
         return self._respond(services.reassign(self.get_object(), owner=owner, by=request.user))
+
+    @extend_schema(
+        request=inline_serializer("Recycle", {"reason": serializers.CharField(required=False)}),
+        responses=LeadSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def recycle(self, request, pk=None):
+        lead = services.recycle_lead(
+            self.get_object(), by=request.user, reason=str(request.data.get("reason", ""))
+        )
+        return self._respond(lead)
+
+    @extend_schema(
+        request=inline_serializer("NoteBody", {"body": serializers.CharField()}),
+        responses={201: LeadNoteSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        note = services.add_note(
+            self.get_object(), by=request.user, body=str(request.data.get("body", ""))
+        )
+        return Response(LeadNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=LeadTransitionSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -1,7 +1,8 @@
 """Lead writes: ingest, scoring hand-off, assignment, the SLA, and every stage change.
 
-Stage changes go through `_move`, a compare-and-swap on the stage column that writes
-a Transition row; a refused change names the stage needed. Ingest never overwrites a
+Stage changes are steps of LEAD_FLOW (leads.models), taken with its `move`: a
+compare-and-swap on the stage column that writes a Transition row; a refused change
+names the stage needed. Ingest never overwrites a
 value with a blank and never moves a lead's stage backwards.
 """
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Min, Value
@@ -23,14 +24,15 @@ from campaigns.models import Campaign
 from personas.models import Persona
 from portal import jobs
 from portal import services as core
-from portal.errors import Conflict, InvalidTransition
+from portal.errors import Conflict
 from portal.models import Team, User
-from portal.permissions import can, require
+from portal.permissions import require
 
 from . import scoring
 from .assignment import choose_owners, region_for
 from .models import (
-    QUALIFIABLE,
+    CONVERSION_TARGETS,
+    LEAD_FLOW,
     Assignment,
     EngagementEvent,
     EventKind,
@@ -43,6 +45,7 @@ from .models import (
     ScoringSettings,
     SlaPolicy,
     Transition,
+    conversion,
 )
 
 S = LeadStage
@@ -330,11 +333,12 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
     Owners get one notification each (a digest when several leads arrive at once).
     Returns the ids handed off.
     """
+    step = LEAD_FLOW.step("hand_off")
     threshold = ScoringSettings.current().mql_threshold
     with transaction.atomic():
         leads = list(
             Lead.objects.select_for_update()
-            .filter(pk__in=list(lead_ids), stage__in=QUALIFIABLE, score__gte=threshold)
+            .filter(pk__in=list(lead_ids), stage__in=step.sources, score__gte=threshold)
             .order_by("pk")
         )
         if not leads:
@@ -353,12 +357,12 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
                 Transition(
                     lead=lead,
                     from_stage=lead.stage,
-                    to_stage=S.MQL,
+                    to_stage=step.target,
                     created_at=now,
                     reason=f"Score {lead.score} reached the MQL threshold ({threshold}).",
                 )
             )
-            lead.stage, lead.mql_at = S.MQL, now
+            lead.stage, lead.mql_at = step.target, now
             owner = owners.get(lead.pk)
             by_owner.setdefault(owner.pk if owner else None, []).append(lead.pk)
             if owner is not None:
@@ -370,7 +374,7 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
                 )
         for owner_id, ids in by_owner.items():
             assigned = {"owner_id": owner_id, **due} if owner_id else {}
-            Lead.objects.filter(pk__in=ids).update(stage=S.MQL, mql_at=now, **assigned)
+            Lead.objects.filter(pk__in=ids).update(stage=step.target, mql_at=now, **assigned)
         Transition.objects.bulk_create(transitions)
         Assignment.objects.bulk_create(assignments)
         if notify:
@@ -411,10 +415,7 @@ def reassign(lead: Lead, *, owner: User, by: User, reason: str = "") -> Lead:
         raise ValidationError({"owner": ["Assign leads to an active member of the sales team."]})
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        if lead.stage not in (S.MQL, S.ACCEPTED, S.SQL, S.OPPORTUNITY):
-            raise InvalidTransition(
-                "lead", S(lead.stage).label, "reassign", ["MQL", "accepted", "SQL", "opportunity"]
-            )
+        LEAD_FLOW.check("reassign", lead)
         if lead.owner_id == owner.pk:
             return lead
         previous = lead.owner
@@ -437,50 +438,15 @@ def reassign(lead: Lead, *, owner: User, by: User, reason: str = "") -> Lead:
 
 
 # --- Stage changes ------------------------------------------------------------------------
-def _move(
-    lead: Lead, *, to: str, allowed_from, action: str, by: User | None, reason: str = "", **fields
-) -> Lead:
-    allowed_from = tuple(allowed_from)
-    now = timezone.now()
-    updated = Lead.objects.filter(pk=lead.pk, stage__in=allowed_from).update(
-        stage=to, updated_at=now, **fields
-    )
-    if not updated:
-        current = Lead.objects.filter(pk=lead.pk).values_list("stage", flat=True).first()
-        raise InvalidTransition(
-            "lead", S(current).label, action, [S(s).label for s in allowed_from]
-        )
-    Transition.objects.create(
-        lead=lead, from_stage=lead.stage, to_stage=to, by=by, reason=reason, created_at=now
-    )
-    lead.refresh_from_db()
-    return lead
-
-
-def _require_worker(by: User, lead: Lead) -> None:
-    """Sales works leads: a rep only their own, a sales lead any. Marketing never on a rep's behalf."""
-    if not can(by, "work_leads"):
-        require(by, "work_leads")
-    if not can(by, "work_leads", lead):
-        raise PermissionDenied("This lead belongs to another rep; ask a sales lead to reassign it.")
-
-
 def accept_lead(lead: Lead, *, by: User) -> Lead:
-    _require_worker(by, lead)
+    require(by, "work_leads", lead)
     with transaction.atomic():
-        return _move(
-            lead,
-            to=S.ACCEPTED,
-            allowed_from=[S.MQL],
-            action="accept",
-            by=by,
-            accepted_at=timezone.now(),
-        )
+        return LEAD_FLOW.move(lead, "accept", by=by, accepted_at=timezone.now())
 
 
 def reject_lead(lead: Lead, *, by: User, reason: str, note: str) -> Lead:
     """Reject with a reason from the picklist and a note (both required); marketing sees both."""
-    _require_worker(by, lead)
+    require(by, "work_leads", lead)
     note = (note or "").strip()
     errors = {}
     picked = RejectionReason.objects.filter(code=reason, active=True).first() if reason else None
@@ -491,42 +457,46 @@ def reject_lead(lead: Lead, *, by: User, reason: str, note: str) -> Lead:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        return _move(
-            lead, to=S.REJECTED, allowed_from=[S.MQL, S.ACCEPTED], action="reject", by=by,
-            reason=f"{picked.label}: {note}", rejection_reason=picked, rejection_note=note, closed_at=timezone.now(),
-        )  # fmt: skip
+        return LEAD_FLOW.move(
+            lead,
+            "reject",
+            by=by,
+            note=f"{picked.label}: {note}",
+            rejection_reason=picked,
+            rejection_note=note,
+            closed_at=timezone.now(),
+        )
 
 
 def mark_contacted(lead: Lead, *, by: User) -> Lead:
-    """First contact made (meets the contact SLA); the stage stays accepted."""
-    _require_worker(by, lead)
+    """First contact made (meets the contact SLA), once; the stage does not change."""
+    require(by, "work_leads", lead)
     with transaction.atomic():
         updated = Lead.objects.filter(
-            pk=lead.pk, stage=S.ACCEPTED, contacted_at__isnull=True
+            pk=lead.pk, stage__in=LEAD_FLOW.step("contact").sources, contacted_at__isnull=True
         ).update(contacted_at=timezone.now())
         lead.refresh_from_db()
         if not updated:
-            if lead.stage == S.ACCEPTED:
-                raise Conflict(
-                    "This lead was already marked as contacted.", code="already_contacted"
-                )
-            raise InvalidTransition("lead", S(lead.stage).label, "mark as contacted", ["accepted"])
+            LEAD_FLOW.check("contact", lead)
+            raise Conflict("This lead was already marked as contacted.", code="already_contacted")
     return lead
 
 
-CONVERSIONS = {
-    S.SQL: (S.ACCEPTED,),
-    S.OPPORTUNITY: (S.ACCEPTED, S.SQL),
-    S.WON: (S.OPPORTUNITY,),
-    S.LOST: (S.SQL, S.OPPORTUNITY),
+# The dates a conversion stamps the first time: a jump (accepted -> won) fills the skipped ones.
+REACHED = {
+    S.SQL: ["sql_at"],
+    S.OPPORTUNITY: ["sql_at", "opportunity_at"],
+    S.WON: ["sql_at", "opportunity_at", "won_at"],
+    S.LOST: [],
 }
 
 
 def convert_lead(lead: Lead, *, by: User, stage: str, amount=None) -> Lead:
     """Forward through the funnel: SQL, opportunity (pipeline amount), won (amount) or lost."""
-    _require_worker(by, lead)
-    if stage not in CONVERSIONS:
-        raise ValidationError({"stage": ["Convert to sql, opportunity, won or lost."]})
+    require(by, "work_leads", lead)
+    if stage not in CONVERSION_TARGETS:
+        *others, last = CONVERSION_TARGETS
+        raise ValidationError({"stage": [f"Convert to {', '.join(others)} or {last}."]})
     if amount in ("", None):
         amount = None
     else:
@@ -539,38 +509,29 @@ def convert_lead(lead: Lead, *, by: User, stage: str, amount=None) -> Lead:
         )
     now = timezone.now()
     fields: dict[str, Any] = {"converted_at": now}
-    reached = {S.SQL: ["sql_at"], S.OPPORTUNITY: ["sql_at", "opportunity_at"],
-               S.WON: ["sql_at", "opportunity_at", "won_at"], S.LOST: []}[stage]  # fmt: skip
-    for name in reached:  # the first time only: a stage reached earlier keeps its date
+    for name in REACHED[stage]:  # the first time only: a stage reached earlier keeps its date
         fields[name] = Coalesce(F(name), Value(now))
     if amount is not None:
         fields["amount"] = amount
     if stage in (S.WON, S.LOST):
         fields["closed_at"] = now
     with transaction.atomic():
-        return _move(
-            lead,
-            to=stage,
-            allowed_from=CONVERSIONS[stage],
-            action=f"convert to {S(stage).label}",
-            by=by,
-            **fields,
-        )
+        return LEAD_FLOW.move(lead, conversion(stage), by=by, **fields)
 
 
 def recycle_lead(lead: Lead, *, by: User, reason: str = "") -> Lead:
-    """Back to nurture: no owner, no SLA; it can qualify again when its score crosses the threshold."""
-    if not (can(by, "ingest_leads") or can(by, "work_leads")):
-        require(by, "ingest_leads")
+    """Back to nurture: no owner, no SLA; it qualifies again when its score crosses the threshold.
+
+    Marketing and sales leads may recycle any lead, a rep only their own.
+    """
+    require(by, "recycle_leads", lead)
     fields = {name: None for name in SLA_FIELDS} | {"owner": None}
     with transaction.atomic():
-        return _move(lead, to=S.RECYCLED, allowed_from=[S.REJECTED, S.LOST, S.MQL], action="recycle", by=by,
-                     reason=reason.strip(), **fields)  # fmt: skip
+        return LEAD_FLOW.move(lead, "recycle", by=by, note=reason.strip(), **fields)
 
 
 def add_note(lead: Lead, *, by: User, body: str) -> LeadNote:
-    if not (can(by, "work_leads") or can(by, "ingest_leads")):
-        require(by, "work_leads")
+    require(by, "note_on_leads", lead)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something first."]})
@@ -730,7 +691,7 @@ def rescore_all(now: datetime | None = None) -> dict[str, int]:
                 chunk = Lead.objects.filter(pk__gte=start, pk__lt=start + step)
                 changed += scoring.rescore(chunk, model, now)
                 qualifying = chunk.filter(
-                    stage__in=QUALIFIABLE, score__gte=model.threshold
+                    stage__in=LEAD_FLOW.step("hand_off").sources, score__gte=model.threshold
                 ).values_list("pk", flat=True)
                 handed += len(hand_off(list(qualifying)))
     ScoringSettings.objects.filter(pk=ScoringSettings.current().pk).update(

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from portal.actions import run_page_action
 from portal.errors import Conflict
-from portal.permissions import SALES, can, role_of, rule_required
+from portal.permissions import SALES, role_of, rule_required
 
 from . import imports, scoring, selectors, services
 from .forms import (
@@ -25,6 +25,8 @@ from .forms import (
     SlaForm,
 )
 from .models import (
+    CONVERSION_TARGETS,
+    LEAD_FLOW,
     ImportJob,
     Lead,
     LeadStage,
@@ -32,6 +34,7 @@ from .models import (
     ScoringRule,
     ScoringSettings,
     SlaPolicy,
+    conversion,
 )
 
 
@@ -71,6 +74,7 @@ def _lead_or_404(pk: int) -> Lead:
 def detail(request, pk: int, forms: dict | None = None, error: str = "", status: int = 200):
     lead = _lead_or_404(pk)
     forms = forms or {}
+    moves = LEAD_FLOW.offered(request.user, lead)
     lines = scoring.explain(lead)
     context = {
         "lead": lead,
@@ -82,7 +86,8 @@ def detail(request, pk: int, forms: dict | None = None, error: str = "", status:
         "reassign_form": forms.get("reassign") or ReassignForm(initial={"owner": lead.owner_id}),
         "note_form": forms.get("note") or NoteForm(),
         "action_error": error,
-        "can_work": can(request.user, "work_leads", lead),
+        "moves": moves,
+        "conversions": [stage for stage in CONVERSION_TARGETS if moves[conversion(stage)]],
         "threshold": ScoringSettings.current().mql_threshold,
     }
     return render(request, "leads/detail.html", context, status=status)
@@ -167,14 +172,14 @@ def reassign(request, pk: int):
 
 
 @require_POST
-@rule_required("view_portal")
+@rule_required("recycle_leads")
 def recycle(request, pk: int):
     return _act(request, pk, lambda lead: services.recycle_lead(lead, by=request.user, reason=request.POST.get("reason", "")),
                 "Back to nurture. It qualifies again when its score crosses the threshold.")  # fmt: skip
 
 
 @require_POST
-@rule_required("view_portal")
+@rule_required("note_on_leads")
 def note(request, pk: int):
     form = NoteForm(request.POST)
     return _act(request, pk, lambda lead: services.add_note(lead, by=request.user, body=form.cleaned_data["body"]),

@@ -61,11 +61,13 @@ def test_reject_needs_a_reason_and_a_note(sales_rep):
 
 def test_wrong_stages_are_refused_naming_the_stage_needed(sales_rep):
     lead = make_lead(stage="new", owner=sales_rep)
-    with pytest.raises(InvalidTransition, match="it is New, and it must be MQL"):
+    with pytest.raises(InvalidTransition, match="it is new, and it must be MQL"):
         services.accept_lead(lead, by=sales_rep)
-    with pytest.raises(InvalidTransition, match="it must be accepted"):
+    with pytest.raises(
+        InvalidTransition, match="mark as contacted this lead: it is new, and it must be accepted"
+    ):
         services.mark_contacted(lead, by=sales_rep)
-    with pytest.raises(InvalidTransition, match="it must be Opportunity"):
+    with pytest.raises(InvalidTransition, match="it is new, and it must be opportunity"):
         services.convert_lead(lead, by=sales_rep, stage="won", amount=10)
 
 
@@ -138,6 +140,30 @@ def test_recycle_back_to_nurture_and_qualify_again(sales_rep, marketer):
     assert lead.stage == "mql" and lead.owner == sales_rep
 
 
+def test_a_rep_recycles_only_their_own_leads(users):
+    rep, colleague = users["sales_rep"], make_user("sales_rep")
+    theirs = make_mql(colleague)
+    with pytest.raises(PermissionDenied, match="belongs to another rep"):
+        services.recycle_lead(theirs, by=rep)
+    with pytest.raises(PermissionDenied):
+        services.recycle_lead(theirs, by=users["leadership"])
+    theirs.refresh_from_db()
+    assert (theirs.stage, theirs.owner) == ("mql", colleague) and not theirs.transitions.exists()
+    mine = make_mql(rep)
+    services.recycle_lead(mine, by=rep, reason="Wrong timing")
+    assert (mine.stage, mine.owner) == ("recycled", None)
+    for role in ("marketer", "marketing_lead", "sales_lead"):
+        lead = make_mql(colleague)
+        assert services.recycle_lead(lead, by=users[role]).stage == "recycled"
+
+
+def test_recycling_a_lead_still_being_worked_is_refused(sales_rep, marketer):
+    lead = make_mql(sales_rep)
+    services.accept_lead(lead, by=sales_rep)
+    with pytest.raises(InvalidTransition, match="it must be rejected or lost or MQL"):
+        services.recycle_lead(lead, by=marketer)
+
+
 def test_reassign_is_for_sales_leads_and_restarts_the_clock(sales_rep, sales_lead):
     other = make_user("sales_rep")
     lead = make_mql(sales_rep)
@@ -152,11 +178,13 @@ def test_reassign_is_for_sales_leads_and_restarts_the_clock(sales_rep, sales_lea
     assert lead.assignments.last().reason == "Sam is on holiday"
 
 
-def test_notes(sales_rep, leadership):
+def test_notes(sales_rep, leadership, marketer):
     lead = make_mql(sales_rep)
     services.add_note(lead, by=sales_rep, body="Left a voicemail")
+    services.add_note(lead, by=marketer, body="She downloaded the pricing sheet")
+    services.add_note(lead, by=make_user("sales_rep"), body="I met her at the fair")
     with pytest.raises(ValidationError):
         services.add_note(lead, by=sales_rep, body=" ")
     with pytest.raises(PermissionDenied):
         services.add_note(lead, by=leadership, body="x")
-    assert Lead.objects.get(pk=lead.pk).notes.count() == 1
+    assert Lead.objects.get(pk=lead.pk).notes.count() == 3

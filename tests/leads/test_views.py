@@ -72,7 +72,7 @@ def test_accept_and_reject_from_the_page(as_user, sales_rep):
     assert "Marketing sees your reason." in done.content.decode()
     wrong = client.post(f"/leads/{two.pk}/accept/")
     assert (
-        wrong.status_code == 409 and "it is Rejected, and it must be MQL" in wrong.content.decode()
+        wrong.status_code == 409 and "it is rejected, and it must be MQL" in wrong.content.decode()
     )
 
 
