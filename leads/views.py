@@ -11,7 +11,7 @@ from portal.actions import run_page_action
 from portal.errors import Conflict
 from portal.permissions import SALES, role_of, rule_required
 
-from . import imports, scoring, selectors, services
+from . import imports, scoring, selectors
 from .forms import (
     ConvertForm,
     ImportUploadForm,
@@ -36,6 +36,7 @@ from .models import (
     SlaPolicy,
     conversion,
 )
+from .services import handoff, scoring_rules, sla, stages
 
 
 @rule_required("view_portal")
@@ -107,7 +108,7 @@ def accept(request, pk: int):
     return _act(
         request,
         pk,
-        lambda lead: services.accept_lead(lead, by=request.user),
+        lambda lead: stages.accept_lead(lead, by=request.user),
         "Accepted. Make first contact before the deadline.",
     )
 
@@ -118,7 +119,7 @@ def reject(request, pk: int):
     form = RejectForm(request.POST)
 
     def perform(lead):
-        services.reject_lead(
+        stages.reject_lead(
             lead,
             by=request.user,
             reason=form.cleaned_data["reason"].code,
@@ -134,7 +135,7 @@ def contacted(request, pk: int):
     return _act(
         request,
         pk,
-        lambda lead: services.mark_contacted(lead, by=request.user),
+        lambda lead: stages.mark_contacted(lead, by=request.user),
         "First contact recorded.",
     )
 
@@ -145,7 +146,7 @@ def convert(request, pk: int):
     form = ConvertForm(request.POST)
 
     def perform(lead):
-        services.convert_lead(
+        stages.convert_lead(
             lead,
             by=request.user,
             stage=form.cleaned_data["stage"],
@@ -161,7 +162,7 @@ def reassign(request, pk: int):
     form = ReassignForm(request.POST)
 
     def perform(lead):
-        services.reassign(
+        handoff.reassign(
             lead,
             owner=form.cleaned_data["owner"],
             by=request.user,
@@ -174,7 +175,7 @@ def reassign(request, pk: int):
 @require_POST
 @rule_required("recycle_leads")
 def recycle(request, pk: int):
-    return _act(request, pk, lambda lead: services.recycle_lead(lead, by=request.user, reason=request.POST.get("reason", "")),
+    return _act(request, pk, lambda lead: stages.recycle_lead(lead, by=request.user, reason=request.POST.get("reason", "")),
                 "Back to nurture. It qualifies again when its score crosses the threshold.")  # fmt: skip
 
 
@@ -182,7 +183,7 @@ def recycle(request, pk: int):
 @rule_required("note_on_leads")
 def note(request, pk: int):
     form = NoteForm(request.POST)
-    return _act(request, pk, lambda lead: services.add_note(lead, by=request.user, body=form.cleaned_data["body"]),
+    return _act(request, pk, lambda lead: stages.add_note(lead, by=request.user, body=form.cleaned_data["body"]),
                 "Note added.", "note", form)  # fmt: skip
 
 
@@ -288,7 +289,7 @@ def scoring_settings(request):
     form = ScoringSettingsForm(request.POST)
     if form.is_valid():
         try:
-            services.update_scoring_settings(by=request.user, **form.cleaned_data)
+            scoring_rules.update_scoring_settings(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -303,7 +304,7 @@ def rule_form(request, pk: int | None = None):
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_rule(rule, by=request.user, **form.service_fields())
+            scoring_rules.save_rule(rule, by=request.user, **form.service_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -319,7 +320,7 @@ def rule_form(request, pk: int | None = None):
 @rule_required("edit_scoring")
 def rule_delete(request, pk: int):
     rule = get_object_or_404(ScoringRule, pk=pk)
-    services.delete_rule(rule, by=request.user)
+    scoring_rules.delete_rule(rule, by=request.user)
     messages.success(request, f"Rule “{rule.name}” deleted. All leads are being rescored.")
     return redirect("leads:scoring")
 
@@ -350,7 +351,7 @@ def sla_propose(request):
     form = SlaForm(request.POST)
     if form.is_valid():
         try:
-            services.propose_sla(by=request.user, **form.cleaned_data)
+            sla.propose_sla(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -364,7 +365,7 @@ def sla_propose(request):
 def sla_approve(request, pk: int):
     policy = get_object_or_404(SlaPolicy, pk=pk)
     try:
-        policy = services.approve_sla(policy, by=request.user)
+        policy = sla.approve_sla(policy, by=request.user)
     except Conflict as conflict:
         return sla_page(request, error=conflict.message, status=409)
     if policy.status == SlaPolicy.Status.ACTIVE:

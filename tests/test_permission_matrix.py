@@ -200,10 +200,10 @@ def scoring_rule(world: World, user) -> dict:
 
 
 def proposed_sla(world: World, user) -> dict:
-    from leads import services as lead_services
+    from leads.services import sla
 
     return {
-        "pk": lead_services.propose_sla(
+        "pk": sla.propose_sla(
             by=world.users["sales_lead"], accept_within_hours=3, contact_within_hours=20
         ).pk
     }

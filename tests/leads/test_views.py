@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leads import services
 from leads.models import ImportJob, Lead
+from leads.services import ingest, stages
 from tests.factories import make_campaign, make_mql, make_user
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +51,8 @@ def test_lead_page_explains_the_score_and_shows_the_timeline(as_user, sales_rep,
         value="director",
         points=25,
     )
-    lead, _ = services.upsert_lead(
-        {"email": "d@x.example", "title": "Director of Ops"}, by=marketer
-    )
-    services.add_note(lead, by=marketer, body="Met at LogiMAT")
+    lead, _ = ingest.upsert_lead({"email": "d@x.example", "title": "Director of Ops"}, by=marketer)
+    stages.add_note(lead, by=marketer, body="Met at LogiMAT")
     html = as_user(sales_rep).get(f"/leads/{lead.pk}/").content.decode()
     assert "+25" in html and "title contains &#x27;director&#x27;" in html and "= 25" in html
     assert "Met at LogiMAT" in html and "Lead created" in html
@@ -79,9 +77,7 @@ def test_accept_and_reject_from_the_page(as_user, sales_rep):
 def test_marketing_sees_the_reason_on_the_lead_and_the_campaign(as_user, sales_rep, marketer):
     campaign = make_campaign(owner=marketer)
     lead = make_mql(sales_rep, source_campaign=campaign)
-    services.reject_lead(
-        lead, by=sales_rep, reason="not-icp", note="Twelve employees, no warehouse"
-    )
+    stages.reject_lead(lead, by=sales_rep, reason="not-icp", note="Twelve employees, no warehouse")
     lead_html = as_user(marketer).get(f"/leads/{lead.pk}/").content.decode()
     assert "Rejected: Not in our ICP." in lead_html and "Twelve employees" in lead_html
     campaign_html = as_user(marketer).get(f"/campaigns/{campaign.pk}/").content.decode()
