@@ -25,6 +25,22 @@ def test_the_queue_puts_the_next_deadline_first(as_user, sales_rep):
     assert "overdue by" in html and "due in" in html
 
 
+def test_queue_and_list_rows_show_what_each_view_is_for(as_user, sales_rep, marketer):
+    from django.utils import timezone
+
+    lead = make_mql(sales_rep, first_name="Rita", title="Head of Ops", score=77)
+    stages.reject_lead(lead, by=sales_rep, reason="no-budget", note="Frozen")
+    breached = make_mql(sales_rep, first_name="Bruno")
+    Lead.objects.filter(pk=breached.pk).update(accept_breached_at=timezone.now())
+    queue = as_user(sales_rep).get("/leads/").content.decode()
+    assert 'data-testid="queue"' in queue and queue.count('data-testid="queue-row"') == 1
+    assert "Bruno" in queue and "Next deadline" in queue and "Why rejected" not in queue
+    listing = as_user(marketer).get("/leads/?view=all").content.decode()
+    assert 'data-testid="lead-list"' in listing and listing.count('data-testid="lead-row"') == 2
+    assert "Why rejected" in listing and "No budget" in listing and str(sales_rep) in listing
+    assert "SLA breached" in listing and "Next deadline" not in listing
+
+
 def test_queue_and_list_queries_are_constant(as_user, sales_rep, marketer):
     rep_client, marketing_client = as_user(sales_rep), as_user(marketer)
 
