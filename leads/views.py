@@ -7,8 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.actions import run_page_action
-from portal.errors import Conflict
+from portal.actions import run_joint_approval, run_page_action
 from portal.permissions import SALES, role_of, rule_required
 
 from . import imports, scoring, selectors
@@ -327,51 +326,54 @@ def rule_delete(request, pk: int):
 
 # --- SLA -----------------------------------------------------------------------------------
 @rule_required("view_portal")
-def sla_page(request, form=None, error: str = "", status: int = 200):
+def sla_page(request, forms: dict | None = None, error: str = "", status: int = 200):
     policies = list(
         SlaPolicy.objects.select_related(
             "proposed_by", "marketing_approved_by", "sales_approved_by"
         )
     )
     active = next((p for p in policies if p.status == SlaPolicy.Status.ACTIVE), None)
-    return render(
-        request, "leads/sla.html",
-        {"active": active, "proposed": [p for p in policies if p.status == SlaPolicy.Status.PROPOSED],
-         "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
-         "form": form or SlaForm(initial={"accept_within_hours": getattr(active, "accept_within_hours", 4),
-                                          "contact_within_hours": getattr(active, "contact_within_hours", 24)}),
-         "action_error": error},
-        status=status,
-    )  # fmt: skip
+    form = (forms or {}).get("propose") or SlaForm(
+        initial={
+            "accept_within_hours": getattr(active, "accept_within_hours", 4),
+            "contact_within_hours": getattr(active, "contact_within_hours", 24),
+        }
+    )
+    context = {
+        "active": active,
+        "proposed": [p for p in policies if p.status == SlaPolicy.Status.PROPOSED],
+        "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
+        "form": form,
+        "action_error": error,
+    }
+    return render(request, "leads/sla.html", context, status=status)
 
 
 @require_POST
 @rule_required("approve_agreements")
 def sla_propose(request):
     form = SlaForm(request.POST)
-    if form.is_valid():
-        try:
-            sla.propose_sla(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Proposed. The other team's leads are asked to approve it.")
-            return redirect("leads:sla")
-    return sla_page(request, form=form, status=400)
+    return run_page_action(
+        request,
+        lambda: sla.propose_sla(by=request.user, **form.cleaned_data),
+        success="Proposed. The other team's leads are asked to approve it.",
+        redirect_to="leads:sla",
+        rerender=lambda **kwargs: sla_page(request, **kwargs),
+        form=form,
+        form_name="propose",
+    )
 
 
 @require_POST
 @rule_required("approve_agreements")
 def sla_approve(request, pk: int):
     policy = get_object_or_404(SlaPolicy, pk=pk)
-    try:
-        policy = sla.approve_sla(policy, by=request.user)
-    except Conflict as conflict:
-        return sla_page(request, error=conflict.message, status=409)
-    if policy.status == SlaPolicy.Status.ACTIVE:
-        messages.success(
-            request, f"SLA version {policy.version} is agreed and applies to new assignments."
-        )
-    else:
-        messages.success(request, "Approved for your team. Waiting for the other team's lead.")
-    return redirect("leads:sla")
+    return run_joint_approval(
+        request,
+        lambda: sla.approve_sla(policy, by=request.user),
+        agreed=lambda policy: (
+            f"SLA version {policy.version} is agreed and applies to new assignments."
+        ),
+        redirect_to="leads:sla",
+        rerender=lambda **kwargs: sla_page(request, **kwargs),
+    )
