@@ -5,6 +5,19 @@ from . import services
 from .models import Notification, User, WebhookDelivery
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """History rows shown under their object: written by the app's services, never here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "get_full_name", "email", "team", "is_lead", "region", "is_active"]
