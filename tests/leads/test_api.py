@@ -227,26 +227,10 @@ def test_scoring_rules_settings_and_sla_policy(api_as, users):
         "mql_threshold": 60,
         "engagement_half_life_days": 14,
     }
-    assert (
-        api_as(sales_lead)
-        .put(
-            "/api/scoring-settings/",
-            {"mql_threshold": 70, "engagement_half_life_days": 10},
-            format="json",
-        )
-        .status_code
-        == 200
-    )
-    assert (
-        api_as(rep)
-        .put(
-            "/api/scoring-settings/",
-            {"mql_threshold": 1, "engagement_half_life_days": 10},
-            format="json",
-        )
-        .status_code
-        == 403
-    )
+    for who, threshold, answer in ((sales_lead, 70, 200), (rep, 1, 403)):
+        settings = {"mql_threshold": threshold, "engagement_half_life_days": 10}
+        put = api_as(who).put("/api/scoring-settings/", settings, format="json")
+        assert put.status_code == answer, who
     sla = api_as(rep).get("/api/sla-policy/").json()
     assert (sla["accept_within_hours"], sla["contact_within_hours"]) == (4, 24)
     proposed = api_as(sales_lead).put(
