@@ -15,4 +15,9 @@ package re-exports nothing.
 - `sla`: the SLA policy both leads approve, the due times it sets, and the beat sweep that
   warns owners and escalates breaches.
 - `checks`: value checks the modules share.
+
+Where the next work goes: a COPY-based bulk path in `ingest`; skipping people who are
+away or at capacity in `assignment.eligible_reps`; business-hours clocks in
+`sla.due_times` (the one place due times are computed); rescoring after an ICP segment
+changes through `scoring_rules.request_rescore`.
 """
