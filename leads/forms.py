@@ -170,3 +170,6 @@ class SlaForm(Form):
     contact_within_hours = forms.IntegerField(
         min_value=1, max_value=720, label="First contact within (hours)"
     )
+
+    def service_fields(self) -> dict:
+        return dict(self.cleaned_data)

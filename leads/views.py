@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.actions import run_joint_approval, run_page_action
+from portal.actions import joint_agreement_views, run_page_action
 from portal.permissions import SALES, role_of, rule_required
 
 from . import imports, scoring, selectors
@@ -349,31 +349,13 @@ def sla_page(request, forms: dict | None = None, error: str = "", status: int = 
     return render(request, "leads/sla.html", context, status=status)
 
 
-@require_POST
-@rule_required("approve_agreements")
-def sla_propose(request):
-    form = SlaForm(request.POST)
-    return run_page_action(
-        request,
-        lambda: sla.propose_sla(by=request.user, **form.cleaned_data),
-        success="Proposed. The other team's leads are asked to approve it.",
-        redirect_to="leads:sla",
-        rerender=lambda **kwargs: sla_page(request, **kwargs),
-        form=form,
-        form_name="propose",
-    )
-
-
-@require_POST
-@rule_required("approve_agreements")
-def sla_approve(request, pk: int):
-    policy = get_object_or_404(SlaPolicy, pk=pk)
-    return run_joint_approval(
-        request,
-        lambda: sla.approve_sla(policy, by=request.user),
-        agreed=lambda policy: (
-            f"SLA version {policy.version} is agreed and applies to new assignments."
-        ),
-        redirect_to="leads:sla",
-        rerender=lambda **kwargs: sla_page(request, **kwargs),
-    )
+sla_propose, sla_approve = joint_agreement_views(
+    model=SlaPolicy,
+    form_class=SlaForm,
+    propose=sla.propose_sla,
+    approve=sla.approve_sla,
+    page=sla_page,
+    url="leads:sla",
+    proposed=lambda policy: "Proposed. The other team's leads are asked to approve it.",
+    agreed=lambda policy: f"SLA version {policy.version} is agreed and applies to new assignments.",
+)

@@ -10,9 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 
 from .errors import Conflict
+from .permissions import rule_required
 
 
 def run_page_action(
@@ -44,25 +46,56 @@ def run_page_action(
 WAITING_FOR_THE_OTHER_TEAM = "Approved for your team. Waiting for the other team's lead."
 
 
-def run_joint_approval(
-    request,
-    approve: Callable[[], Any],
+def joint_agreement_views(
     *,
+    model,
+    form_class,
+    propose: Callable[..., Any],
+    approve: Callable[..., Any],
+    page: Callable[..., Any],
+    url: str,
+    proposed: Callable[[Any], str],
     agreed: Callable[[Any], str],
-    redirect_to,
-    rerender: Callable[..., object],
 ):
-    """A lead's approval of an agreement both teams' leads must approve (the SLA, targets).
+    """The propose and approve views of an agreement both teams' leads approve (SLA, targets).
 
-    `approve` returns the agreement (see portal.services.approve_jointly); the flash
-    message says `agreed(agreement)` once both teams approved, else that the other
-    team's lead is still to approve. A refusal re-renders the page with why (409).
+    `propose(by=, **form.service_fields())` and `approve(agreement, by=)` are the services
+    (see portal.services.approve_jointly); `page(request, forms=, error=, status=)`
+    renders the agreement's page at `url`. A bad proposal re-renders it with the form's
+    errors (400), a refused approval with why (409); success goes back to the page saying
+    `proposed(agreement)`, `agreed(agreement)` once both teams approved, or that the other
+    team's lead is still to approve.
     """
 
-    def said(agreement) -> str:
-        active = agreement.status == type(agreement).Status.ACTIVE
-        return agreed(agreement) if active else WAITING_FOR_THE_OTHER_TEAM
+    @require_POST
+    @rule_required("approve_agreements")
+    def propose_view(request):
+        form = form_class(request.POST)
+        return run_page_action(
+            request,
+            lambda: propose(by=request.user, **form.service_fields()),
+            success=proposed,
+            redirect_to=url,
+            rerender=lambda **kwargs: page(request, **kwargs),
+            form=form,
+            form_name="propose",
+        )
 
-    return run_page_action(
-        request, approve, success=said, redirect_to=redirect_to, rerender=rerender
-    )
+    @require_POST
+    @rule_required("approve_agreements")
+    def approve_view(request, pk: int):
+        agreement = get_object_or_404(model, pk=pk)
+
+        def said(agreement) -> str:
+            active = agreement.status == model.Status.ACTIVE
+            return agreed(agreement) if active else WAITING_FOR_THE_OTHER_TEAM
+
+        return run_page_action(
+            request,
+            lambda: approve(agreement, by=request.user),
+            success=said,
+            redirect_to=url,
+            rerender=lambda **kwargs: page(request, **kwargs),
+        )
+
+    return propose_view, approve_view

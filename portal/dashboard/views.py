@@ -1,14 +1,13 @@
 import csv
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from campaigns import home as campaign_home
 from leads import home as lead_home
 from portal import selectors, services
-from portal.actions import run_joint_approval, run_page_action
+from portal.actions import joint_agreement_views
 from portal.models import SharedTarget
 from portal.permissions import rule_required
 from portal.spreadsheets import safe_cell
@@ -93,29 +92,15 @@ def _targets_page(request, forms: dict | None = None, error: str = "", status: i
     return render(request, "portal/targets.html", context, status=status)
 
 
-@rule_required("approve_agreements")
-def propose_targets(request):
-    form = TargetProposalForm(request.POST)
-    return run_page_action(
-        request,
-        lambda: services.propose_targets(by=request.user, **form.service_fields()),
-        success=lambda target: f"Proposed targets for {target.period_label}. "
-        "The other team's leads are asked to approve.",
-        redirect_to="dashboard:targets",
-        rerender=lambda **kwargs: _targets_page(request, **kwargs),
-        form=form,
-        form_name="propose",
-    )
-
-
-@require_POST
-@rule_required("approve_agreements")
-def approve_targets(request, pk: int):
-    target = get_object_or_404(SharedTarget, pk=pk)
-    return run_joint_approval(
-        request,
-        lambda: services.approve_targets(target, by=request.user),
-        agreed=lambda target: f"Targets for {target.period_label} are agreed and active.",
-        redirect_to="dashboard:targets",
-        rerender=lambda **kwargs: _targets_page(request, **kwargs),
-    )
+propose_targets, approve_targets = joint_agreement_views(
+    model=SharedTarget,
+    form_class=TargetProposalForm,
+    propose=services.propose_targets,
+    approve=services.approve_targets,
+    page=_targets_page,
+    url="dashboard:targets",
+    proposed=lambda target: (
+        f"Proposed targets for {target.period_label}. The other team's leads are asked to approve."
+    ),
+    agreed=lambda target: f"Targets for {target.period_label} are agreed and active.",
+)
