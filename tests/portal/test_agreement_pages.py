@@ -1,5 +1,5 @@
 """The two pages where both teams' leads approve an agreement (the SLA, shared targets) answer
-alike: one view helper (portal.actions.run_joint_approval) for the approval."""
+alike: both are built by one helper (portal.actions.joint_agreement_views)."""
 
 from datetime import date
 
