@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from leads.models import CONVERSION_TARGETS, LEAD_FLOW, LeadStage, Transition, conversion
 from portal.errors import InvalidTransition
@@ -121,8 +122,6 @@ def test_what_the_owner_of_an_mql_sees_and_what_others_see(users, as_user):
 
 @pytest.mark.django_db
 def test_contacted_is_offered_until_it_is_recorded(sales_rep, as_user):
-    from django.utils import timezone
-
     lead = make_lead(stage=S.ACCEPTED, owner=sales_rep)
     client = as_user(sales_rep)
     assert "contact" in _forms_shown(client.get(lead.get_absolute_url()).content.decode(), lead)

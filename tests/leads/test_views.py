@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from leads.models import ImportJob, Lead
 from leads.services import ingest, stages
@@ -26,8 +27,6 @@ def test_the_queue_puts_the_next_deadline_first(as_user, sales_rep):
 
 
 def test_queue_and_list_rows_show_what_each_view_is_for(as_user, sales_rep, marketer):
-    from django.utils import timezone
-
     lead = make_mql(sales_rep, first_name="Rita", title="Head of Ops", score=77)
     stages.reject_lead(lead, by=sales_rep, reason="no-budget", note="Frozen")
     breached = make_mql(sales_rep, first_name="Bruno")
