@@ -1,4 +1,5 @@
 # Production image: the same uv lock file as development, collected static files.
+# The build and run commands are portal/deploy.py's, as in the Procfile.
 FROM python:3.12-slim
 ENV PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/app/.venv PATH="/app/.venv/bin:$PATH"
 WORKDIR /app
@@ -6,9 +7,8 @@ RUN pip install --no-cache-dir uv
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --extra s3
 COPY . .
-RUN python -m portal.vendor \
- && SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only DEBUG=0 python -m portal.deploy build
 RUN useradd --system tandem && mkdir -p /app/var && chown -R tandem /app/var
 USER tandem
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["python", "-m", "portal.deploy", "web"]

@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install run test lint bench migrate seed clean
+.PHONY: install run test lint bench manage fuzz clean
 
 install: $(VENV)/.synced portal/static/vendor/.done
 
@@ -24,8 +24,13 @@ portal/static/vendor/.done: portal/vendor.json $(VENV)/.synced
 
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --verbosity 0
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runall --port $(PORT)
+
+# Any management command against the same database `make run` uses, e.g.
+# make manage ARGS="add_member Alex --team sales --password 'a long passphrase'"
+manage: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py $(ARGS)
 
 test: install
 	$(VENV)/bin/ruff check .

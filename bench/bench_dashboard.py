@@ -95,7 +95,7 @@ def run(args) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from portal.dashboard.metrics import Period
+    from portal.periods import Period
 
     lead_count, campaign_count = (100_000, 50) if args.quick else (1_000_000, 200)
     boss = generate(lead_count, campaign_count)

@@ -13,28 +13,16 @@ import time
 
 from common import percentile, report
 
-FIELDS = [
-    "role",
-    "summary",
-    "goals",
-    "pains",
-    "objections",
-    "triggers",
-    "decision_criteria",
-    "channels",
-    "quotes",
-    "name",
-]
-
 
 def run(args) -> None:
     from django.db import connection
     from rest_framework.test import APIClient
 
     from personas import services
-    from personas.models import PersonaRevision
+    from personas.models import PERSONA_TEXT_FIELDS, Persona, PersonaRevision
     from portal.models import Team, User
 
+    fields = [n for n in PERSONA_TEXT_FIELDS if not Persona._meta.get_field(n).choices]
     clients, patches = (10, 20) if args.quick else (20, 50)
     owner = User.objects.create(username="bench-owner", team=Team.MARKETING)
     persona = services.create_persona(by=owner, name="Bench persona")
@@ -54,7 +42,7 @@ def run(args) -> None:
         accepted, timings, statuses = [], [], []
         barrier.wait()
         for n in range(patches):
-            field, value = rng.choice(FIELDS), f"c{i}-{n}"
+            field, value = rng.choice(fields), f"c{i}-{n}"
             start = time.perf_counter()
             response = client.patch(url, {field: value}, format="json", HTTP_IF_MATCH=etag)
             timings.append(time.perf_counter() - start)

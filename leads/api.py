@@ -86,6 +86,7 @@ class LeadTransitionSerializer(serializers.ModelSerializer):
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Leads. POST upserts by external_id, else email (any case): 201 created, 200 updated."""
 
+    json_array_actions = {"bulk"}  # rows are validated one by one (portal.api_input.JSONParser)
     serializer_class = LeadSerializer
     queryset = Lead.objects.none()
     rules = {

@@ -6,8 +6,6 @@ what the shared targets measure ("MQLs this quarter"). Conversion between two st
 the ratio of those counts. Every figure is one aggregate query, whatever the lead count.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 
@@ -15,6 +13,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from portal.db import HoursBetween, Median
+from portal.periods import Span
 
 from .models import Lead, LeadStage
 
@@ -28,15 +27,6 @@ FUNNEL = [
     ("won", "Won", "won_at"),
 ]
 SCORE_BANDS = [(None, 0), (0, 20), (20, 40), (40, 60), (60, 80), (80, None)]
-
-
-@dataclass(frozen=True)
-class Span:
-    start: datetime
-    end: datetime  # exclusive
-
-    def q(self, field: str) -> Q:
-        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
 
 
 def ratio(part, whole) -> float | None:

@@ -1,21 +1,37 @@
-"""API foundation: pagination, error format, auth token, /api/me/, notifications."""
+"""API foundation: error format, router, auth token, /api/me/, notifications.
+
+Hostile input is answered once for every endpoint: bodies by portal.api_input (JSON
+objects without NUL), ids in paths by the Router (numbers only), methods an endpoint
+does not have by portal.permissions (405), errors by exception_handler (JSON).
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors, services
+from .auth import token_expires_at
 from .errors import Conflict
 from .models import Notification, User
+from .permissions import RulePermission
+
+
+class Router(SimpleRouter):
+    """Object ids in API paths are numbers; anything else is a 404, not a lookup error."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = r"[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
 
 
 def exception_handler(exc, context):
@@ -35,18 +51,33 @@ def exception_handler(exc, context):
 
 
 class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} -> {"token"}; locked after repeated failures (django-axes)."""
+    """POST {"username", "password"} -> {"token"}; locked after repeated failures (django-axes).
+    DELETE (signed in) revokes the caller's token. A new password also revokes it."""
 
-    permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    rules = {"write": "manage_own_account"}
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return [RulePermission()]
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(
         request=inline_serializer(
             "TokenRequest",
             {"username": serializers.CharField(), "password": serializers.CharField()},
         ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses=inline_serializer(
+            "TokenResponse",
+            {
+                "token": serializers.CharField(),
+                "expires_at": serializers.DateTimeField(allow_null=True),
+            },
+        ),
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -58,8 +89,13 @@ class TokenView(ObtainAuthToken):
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             raise serializers.ValidationError(serializer.errors)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        token = services.api_token_for(serializer.validated_data["user"])
+        return Response({"token": token.key, "expires_at": token_expires_at(token)})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        services.revoke_api_token(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeSerializer(serializers.ModelSerializer):

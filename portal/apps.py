@@ -6,5 +6,6 @@ class PortalConfig(AppConfig):
     verbose_name = "Tandem core"
 
     def ready(self):
-        # Registers the SQLite aggregates (median) on every new connection.
-        from . import db  # noqa: F401
+        # Imported for their side effects, once the apps are loaded: `db` registers the
+        # SQLite aggregates (median) on every new connection, `checks` the deploy checks.
+        from . import checks, db  # noqa: F401

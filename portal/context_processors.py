@@ -7,10 +7,11 @@ from .permissions import UserCan, role_of
 def tandem(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"site_name": settings.SITE_NAME}
+        return {"product_name": settings.SITE_NAME}
     match = request.resolver_match
     return {
-        "site_name": settings.SITE_NAME,
+        # Not "site_name": Django's login view sets that to the request's host name.
+        "product_name": settings.SITE_NAME,
         # Which navigation item is current: the app namespace, or the page name in the core.
         "nav_section": (match.namespace or match.url_name) if match else "",
         "can": UserCan(user),

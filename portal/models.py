@@ -4,6 +4,9 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from rest_framework.authtoken.models import Token
+
+from .periods import Period
 
 
 class Team(models.TextChoices):
@@ -62,6 +65,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    def save(self, *args, **kwargs):
+        password_changed = self._password is not None  # set_password() was called
+        super().save(*args, **kwargs)
+        if password_changed:
+            # A new password rotates the API token: scripts holding the old one stop working.
+            Token.objects.filter(user=self).delete()
 
 
 class EmailStatus(models.TextChoices):
@@ -213,9 +223,9 @@ class SharedTarget(models.Model):
         return f"Targets {self.period_label} ({self.get_status_display()})"
 
     @property
+    def period(self) -> Period:
+        return Period(self.period_start, self.period_end)
+
+    @property
     def period_label(self) -> str:
-        quarter = (self.period_start.month - 1) // 3 + 1
-        is_quarter = self.period_start.day == 1 and self.period_start.month % 3 == 1
-        if is_quarter and (self.period_end.month - self.period_start.month) == 2:
-            return f"Q{quarter} {self.period_start.year}"
-        return f"{self.period_start:%-d %b %Y} to {self.period_end:%-d %b %Y}"
+        return self.period.label

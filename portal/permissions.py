@@ -182,10 +182,26 @@ def rule_for_request(view, request) -> str:
     )
 
 
+def handles_method(view, request) -> bool:
+    """Whether the view has a handler for this method (else DRF answers 405)."""
+    method = request.method.lower()
+    if method not in view.http_method_names:
+        return False
+    if getattr(view, "action_map", None) is not None:  # a viewset: routed actions only
+        return method in view.action_map or method == "options"
+    return hasattr(view, method)
+
+
 class RulePermission(BasePermission):
-    """DRF permission reading the rules table; unauthenticated requests get 401."""
+    """DRF permission reading the rules table; unauthenticated requests get 401.
+
+    A method the endpoint does not have is let through to DRF's 405, so it needs no
+    rule and never turns into a configuration error.
+    """
 
     def has_permission(self, request, view) -> bool:
+        if not handles_method(view, request):
+            return True
         if not (request.user and request.user.is_authenticated):
             return False
         return can(request.user, rule_for_request(view, request))

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -19,8 +19,10 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from . import jobs
+from .auth import token_expires_at
 from .errors import Conflict, InvalidTransition
 from .models import EmailStatus, Notification, SharedTarget, Team, User, WebhookDelivery
 from .permissions import require
@@ -331,14 +333,6 @@ def _post_json(url: str, payload: dict, idempotency_key: str) -> int:
 TARGET_NUMBERS = ("new_leads", "mqls", "accepted", "sqls", "pipeline_amount", "won_amount")
 
 
-def quarter_of(day: date) -> tuple[date, date]:
-    """The first and last day of the calendar quarter containing `day`."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    next_start = date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1)
-    return start, next_start - timedelta(days=1)
-
-
 def propose_targets(
     *, by: User, period_start: date, period_end: date, note: str = "", **numbers
 ) -> SharedTarget:
@@ -454,6 +448,23 @@ def active_targets(day: date | None = None) -> SharedTarget | None:
         .order_by("-period_start")
         .first()
     )
+
+
+# --- API tokens -----------------------------------------------------------------------
+def api_token_for(user: User) -> Token:
+    """The user's API token, made on first use; an expired one is replaced by a new one."""
+    token, _ = Token.objects.get_or_create(user=user)
+    expires = token_expires_at(token)
+    if expires is not None and expires <= timezone.now():
+        token.delete()
+        token = Token.objects.create(user=user)
+    return token
+
+
+def revoke_api_token(user: User) -> bool:
+    """Scripts using the user's token stop working at once. True if there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)
 
 
 # --- Members --------------------------------------------------------------------------

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "portal.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.LoginRequiredMiddleware",
@@ -137,9 +138,12 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Throttle counters and presence only: while Redis is away, reads miss and
+            # writes are dropped (with a warning) instead of failing sign-in and pages.
+            "BACKEND": "portal.auth.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tandem",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -155,6 +159,8 @@ else:
 BROKER_DIR = env_path("BROKER_DIR", VAR_DIR / "broker")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Kombu's Redis transport with the fix that keeps a worker alive through an outage.
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Unacked tasks come back after this long; above the longest task time limit.
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
@@ -306,6 +312,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Lockout keys on the client's real address (REMOTE_ADDR, which ClientAddressMiddleware
+# sets behind the proxy), so failures from elsewhere lock out only that address for that
+# username, never the person at theirs.
+# API tokens: 0 (the default) never expire; else they stop working after this many days.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0)
 
 # --- Security -------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
@@ -324,9 +335,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# How many proxies in front of Tandem append to X-Forwarded-For; the client's address is
+# that many entries from the right (portal.auth.client_address). 0 when not behind one.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1) if BEHIND_PROXY else 0
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+    MIDDLEWARE.insert(0, "portal.auth.ClientAddressMiddleware")
 # Strict CSP in every environment, so development shows what production blocks:
 # no inline script or style anywhere; every script is a static file.
 SECURE_CSP = {
@@ -347,7 +363,7 @@ REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, which
     # makes an anonymous call 401 (as API.md says) rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.permissions.RulePermission"],
@@ -357,11 +373,15 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "portal.api_input.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
+    "DEFAULT_METADATA_CLASS": "portal.api_input.Metadata",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    # REMOTE_ADDR is already the client's address (portal.auth.ClientAddressMiddleware);
+    # never read X-Forwarded-For again, where a client could write anything.
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -374,6 +394,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.schema.add_error_responses",
+    ],
     # One schema name per shared choice set (status appears in several fields).
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",
@@ -394,8 +418,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"refusals_are_info": {"()": "portal.logs.RefusalsAreInfo"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # A role refused (403) is the rules working, not a fault: one INFO line, no traceback.
+        "django.request": {"filters": ["refusals_are_info"]},
+    },
 }
+# What a worker prints (the console email backend's emails in development) is INFO, not
+# Celery's default WARNING.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"

@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import SimpleRouter
 
 from campaigns import api as campaigns_api
 from campaigns import collateral_api
@@ -14,7 +13,7 @@ from . import api, views
 from .dashboard import api as dashboard_api
 from .dashboard import views as dashboard_views
 
-router = SimpleRouter()
+router = api.Router()
 router.register("notifications", api.NotificationViewSet, basename="notification")
 router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
 router.register("talking-points", collateral_api.TalkingPointViewSet, basename="talking-point")
@@ -53,38 +52,6 @@ api_urlpatterns = [
 
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="token"),
-    path("me/", api.MeView.as_view(), name="me"),
-    path("lead-events/", leads_api.LeadEventView.as_view(), name="lead-events"),
-    path(
-        "campaigns/<int:pk>/lead-quality/",
-        leads_api.CampaignLeadQualityView.as_view(),
-        name="campaign-lead-quality",
-    ),
-    path("rejection-reasons/", leads_api.RejectionReasonList.as_view(), name="rejection-reasons"),
-    path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
-    path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
-    path("sla-policy/approve/", leads_api.SlaApproveView.as_view(), name="sla-policy-approve"),
-    path("dashboard/funnel/", dashboard_api.FunnelView.as_view(), name="dashboard-funnel"),
-    path("dashboard/sla/", dashboard_api.SlaView.as_view(), name="dashboard-sla"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # A page people open in a browser: signed-out visitors go to the login page.
-    path(
-        "docs/",
-        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
-        name="docs",
-    ),
-    *router.urls,
-]
-
-
-def placeholder(namespace: str, section: str, blurb: str):
-    return include(
-        ([path("", dashboard_views.coming_soon(section, blurb), name="index")], namespace)
-    )
-
-
-urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Accounts
@@ -92,6 +59,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/api-token/revoke/", views.revoke_api_token, name="revoke_api_token"),
     # Inbox
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.mark_all_notifications_read, name="inbox_read_all"),
@@ -108,5 +76,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

@@ -5,14 +5,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .auth import token_expires_at
 from .celery import app as celery_app
 from .forms import LoginForm, PasswordChangeStyledForm, PreferencesForm
 from .models import Team
@@ -46,7 +48,22 @@ def account(request):
         form.save()
         messages.success(request, "Your preferences are saved.")
         return redirect("account")
-    return render(request, "portal/account.html", {"form": form})
+    token = selectors.api_token_of(request.user)
+    return render(
+        request,
+        "portal/account.html",
+        {"form": form, "api_token": token, "api_token_expires": token and token_expires_at(token)},
+    )
+
+
+@require_POST
+@rule_required("manage_own_account")
+def revoke_api_token(request):
+    if services.revoke_api_token(request.user):
+        messages.success(request, "Your API token is revoked: scripts using it stop working now.")
+    else:
+        messages.info(request, "You had no API token.")
+    return redirect("account")
 
 
 @rule_required("manage_own_account")
@@ -117,14 +134,43 @@ def healthz(request):
     )
 
 
+# Error pages. Under /api/ every answer is JSON with a `detail`, errors included (the
+# API's error model); elsewhere a page in the portal's layout.
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
 def csrf_failure(request, reason=""):
+    if _is_api(request):
+        return JsonResponse({"detail": f"CSRF check failed: {reason}"}, status=403)
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "Bad request: the body is too large or malformed."}, status=400
+        )
+    return render(request, "400.html", status=400)
 
 
 def permission_denied(request, exception=None):
     message = str(exception) if exception and str(exception) else "Your role cannot open this page."
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=403)
     return render(request, "403.html", {"message": message}, status=403)
 
 
 def page_not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "Server error. It has been logged; try again in a moment."}, status=500
+        )
+    # No context: whatever failed (the database, a context processor) is not asked again.
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -221,6 +221,7 @@ MATRIX: dict[str, list[Check]] = {
     "logout": [Check("post", statuses(302, 302))],
     "account": [Check("get", PAGE_FOR_EVERYONE)],
     "password_change": [Check("get", PAGE_FOR_EVERYONE)],
+    "revoke_api_token": [Check("post", statuses(302, 302))],
     "inbox": [Check("get", PAGE_FOR_EVERYONE)],
     "inbox_read_all": [Check("post", statuses(302, 302))],
     "notification_open": [
@@ -507,7 +508,8 @@ MATRIX: dict[str, list[Check]] = {
             statuses(400, 400),
             data=lambda w, u: {"username": "nobody", "password": "x"},
             api=True,
-        )
+        ),
+        Check("delete", statuses(401, 204), api=True),
     ],
     "api:me": [Check("get", API_FOR_EVERYONE, api=True)],
     "api:schema": [Check("get", API_FOR_EVERYONE, api=True)],

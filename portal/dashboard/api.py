@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads import metrics as lead_metrics
+from portal.periods import Period
 
 from . import metrics
 from .forms import DashboardFilterForm
@@ -21,7 +22,7 @@ PERIOD_PARAMETERS = [
 ]
 
 
-def read_filters(request) -> tuple[metrics.Period, object]:
+def read_filters(request) -> tuple[Period, object]:
     form = DashboardFilterForm(request.query_params)
     if not form.is_valid():
         raise serializers.ValidationError(

@@ -1,28 +1,24 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
-from django.utils import timezone
 
 from campaigns.models import Campaign
 from portal.forms import Form
-from portal.services import quarter_of
-
-from . import metrics
+from portal.periods import Period, quarters
 
 
-def quarter_choices(today: date | None = None, count: int = 4) -> list[tuple[str, str]]:
-    start, _ = quarter_of(today or timezone.localdate())
-    choices = []
-    for _ in range(count):
-        first, last = quarter_of(start)
-        choices.append(
-            (
-                first.isoformat(),
-                f"Q{(first.month - 1) // 3 + 1} {first.year} ({first:%-d %b} to {last:%-d %b})",
-            )
-        )
-        start = last + timedelta(days=1)
-    return choices
+def recent_quarters(count: int = 8) -> list[tuple[str, str]]:
+    """The next quarter, this one and the ones before it, newest first (the dashboard)."""
+    first = Period.this_quarter().next()
+    return [(period.key, period.label) for period in quarters(first, count, backwards=True)]
+
+
+def upcoming_quarters(count: int = 4) -> list[tuple[str, str]]:
+    """This quarter and the next ones, for proposing targets."""
+    return [
+        (period.start.isoformat(), period.long_label)
+        for period in quarters(Period.this_quarter(), count)
+    ]
 
 
 class TargetProposalForm(Form):
@@ -41,12 +37,12 @@ class TargetProposalForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].choices = quarter_choices()
+        self.fields["period"].choices = upcoming_quarters()
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
-        start = date.fromisoformat(data.pop("period"))
-        data["period_start"], data["period_end"] = quarter_of(start)
+        quarter = Period.quarter_of(date.fromisoformat(data.pop("period")))
+        data["period_start"], data["period_end"] = quarter.start, quarter.end
         return data
 
 
@@ -73,22 +69,25 @@ class DashboardFilterForm(Form):
                 "end": data.get("to", data.get("end", "")),
                 "campaign": data.get("campaign", ""),
             }
+            if data["start"] or data["end"]:
+                # Typed dates are what the person means, whatever the quarter menu still says.
+                data["period"] = ""
         super().__init__(data, **kwargs)
-        self.fields["period"].choices = [("", "Custom dates"), *metrics.quarter_choices()]
+        self.fields["period"].choices = [("", "Custom dates"), *recent_quarters()]
         if data is None:
-            self.initial["period"] = metrics.Period.quarter_of(timezone.localdate()).key
+            self.initial["period"] = Period.this_quarter().key
 
     def clean_period(self):
         key = self.cleaned_data["period"]
-        return metrics.Period.from_key(key) if key else None
+        return Period.from_key(key) if key else None
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if self.errors or cleaned.get("period"):
-            return cleaned  # a quarter, when picked, wins over the dates
+            return cleaned  # a quarter, with no dates typed
         if not (start or end):
-            cleaned["period"] = metrics.Period.quarter_of(timezone.localdate())
+            cleaned["period"] = Period.this_quarter()
             return cleaned
         if not (start and end):
             raise forms.ValidationError("Pick a quarter, or give both dates (from and to).")
@@ -96,5 +95,5 @@ class DashboardFilterForm(Form):
             raise forms.ValidationError("The end date cannot be before the start date.")
         if (end - start).days > 3 * 366:
             raise forms.ValidationError("Pick a period of at most three years.")
-        cleaned["period"] = metrics.Period(start, end)
+        cleaned["period"] = Period(start, end)
         return cleaned

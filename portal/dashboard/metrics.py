@@ -6,70 +6,16 @@ out as tables. The page, the CSV export and the API read the same tables.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
-from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.selectors import messaging
 from leads import metrics
 from leads.models import ScoringSettings
 from portal.models import SharedTarget
-from portal.services import quarter_of
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-
-    @classmethod
-    def quarter_of(cls, day: date) -> "Period":
-        return cls(*quarter_of(day))
-
-    @classmethod
-    def from_key(cls, key: str) -> "Period":
-        """'2026-Q4' -> that quarter. Raises ValueError for anything else."""
-        year, quarter = key.split("-Q")
-        if not (year.isdigit() and quarter in {"1", "2", "3", "4"}):
-            raise ValueError(key)
-        return cls.quarter_of(date(int(year), 3 * int(quarter) - 2, 1))
-
-    @property
-    def key(self) -> str:
-        """'2026-Q4' when the period is exactly a quarter, else ''."""
-        quarter = Period.quarter_of(self.start)
-        return f"{self.start.year}-Q{(self.start.month + 2) // 3}" if quarter == self else ""
-
-    @property
-    def label(self) -> str:
-        if self.key:
-            return f"Q{(self.start.month + 2) // 3} {self.start.year}"
-        return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
-
-    def span(self) -> metrics.Span:
-        """The period as aware datetimes in the current timezone (the viewer's)."""
-        zone = timezone.get_current_timezone()
-        return metrics.Span(
-            datetime.combine(self.start, time.min, zone),
-            datetime.combine(self.end + timedelta(days=1), time.min, zone),
-        )
-
-    def previous(self) -> "Period":
-        return Period.quarter_of(self.start - timedelta(days=1))
-
-
-def quarter_choices(today: date | None = None, count: int = 8) -> list[tuple[str, str]]:
-    """The next quarter, this one and the ones before it, newest first."""
-    period = Period.quarter_of(today or timezone.localdate())
-    period = Period.quarter_of(period.end + timedelta(days=1))
-    choices = []
-    for _ in range(count):
-        choices.append((period.key, period.label))
-        period = period.previous()
-    return choices
+from portal.periods import Period
 
 
 @dataclass
@@ -89,6 +35,16 @@ class Table:
 
     def values(self) -> list[list]:
         return [[row.get(c.key) for c in self.columns] for row in self.rows]
+
+    def typed_values(self) -> list[list[tuple]]:
+        """Each cell as (value, kind); a "number" column takes the row's own kind."""
+        return [
+            [
+                (row.get(c.key), row.get("kind", "int") if c.kind == "number" else c.kind)
+                for c in self.columns
+            ]
+            for row in self.rows
+        ]
 
 
 @dataclass

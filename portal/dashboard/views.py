@@ -2,13 +2,13 @@ import csv
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from campaigns import home as campaign_home
 from leads import home as lead_home
 from portal import selectors, services
 from portal.actions import joint_agreement_views
 from portal.models import SharedTarget
+from portal.periods import Period
 from portal.permissions import rule_required
 from portal.spreadsheets import safe_cell
 
@@ -27,7 +27,7 @@ def _board(request) -> tuple[DashboardFilterForm, metrics.Dashboard | None]:
     """The filters from the query string, and the dashboard they pick (None if they are invalid)."""
     form = DashboardFilterForm(request.GET or None)
     if not request.GET:
-        return form, metrics.build(metrics.Period.quarter_of(timezone.localdate()))
+        return form, metrics.build(Period.this_quarter())
     if not form.is_valid():
         return form, None
     return form, metrics.build(form.cleaned_data["period"], form.cleaned_data.get("campaign"))
@@ -64,9 +64,20 @@ def export_csv(request, table: str):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
     writer.writerow([column.label for column in chosen.columns])
-    for values in chosen.values():
-        writer.writerow([safe_cell(value) for value in values])
+    for cells in chosen.typed_values():
+        writer.writerow([safe_cell(spreadsheet_value(value, kind)) for value, kind in cells])
     return response
+
+
+def spreadsheet_value(value, kind: str):
+    """A figure as a spreadsheet reads it: rates as "34.9%", hours to one decimal."""
+    if value is None:
+        return ""
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "hours":
+        return f"{value:.1f}"
+    return value
 
 
 @rule_required("view_portal")

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from playwright.sync_api import expect
 
-from portal.dashboard.metrics import Period
+from portal.periods import Period
 from tests.browser.conftest import login, screenshot
 from tests.factories import make_campaign, make_lead, make_user
 

@@ -7,6 +7,7 @@ Redis restarts and forgets its queue, a worker dies mid-way.
 
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -174,4 +175,44 @@ def test_a_worker_killed_mid_fan_out_leaves_each_rep_exactly_one_notification_an
         now=timezone.now() + settings.NOTIFICATION_RESEND_AFTER + timedelta(seconds=5)
     )
     wait_for(lambda: emails_sent() == len(reps), timeout=90, what="every launch email")
+    each_got_exactly_one(reps, mailbox)
+
+
+def test_the_worker_rides_out_a_redis_outage_mid_fan_out(
+    own_redis, worker_env, start_worker, mailbox, marketer
+):
+    """Redis goes away while the launch emails go out: the worker keeps running (it used to
+    exit from kombu's restore_unacked), and once Redis is back every rep gets one email."""
+    reps = sales_team(40)
+    campaign = make_campaign(owner=marketer, status="approved")
+    env = {**worker_env, "REDIS_URL": own_redis.url}
+    worker = start_worker(REDIS_URL=own_redis.url, NOTIFICATION_TEST_DELAY_SECONDS="0.1")
+    launched = run_in_another_process(
+        "from campaigns import services\n"
+        "from campaigns.models import Campaign\n"
+        "from portal.models import User\n"
+        f"services.launch_campaign(Campaign.objects.get(pk={campaign.pk}), by=User.objects.get(pk={marketer.pk}))\n",
+        env,
+    )
+    assert launched.returncode == 0, launched.stderr
+    wait_for(lambda: emails_sent() >= 3, timeout=60, what="the fan-out to start")
+
+    own_redis.stop()
+    time.sleep(12)  # the outage, with deliveries in flight
+    assert worker.process.poll() is None, worker.output()[-4000:]
+    own_redis.start()
+
+    def swept_and_done() -> bool:
+        run_in_another_process(
+            "from datetime import timedelta\n"
+            "from django.conf import settings\n"
+            "from django.utils import timezone\n"
+            "from portal import services\n"
+            "services.sweep_outbox(now=timezone.now() + settings.NOTIFICATION_RESEND_AFTER + timedelta(seconds=5))\n",
+            env,
+        )
+        return emails_sent() == len(reps)
+
+    wait_for(swept_and_done, timeout=120, interval=2, what="every email after Redis came back")
+    assert worker.process.poll() is None, worker.output()[-4000:]
     each_got_exactly_one(reps, mailbox)

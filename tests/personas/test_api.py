@@ -2,20 +2,12 @@
 
 import pytest
 
-from personas import services
 from personas.models import PersonaRevision
 from tests.factories import make_user
+from tests.personas.conftest import GOALS
 
 pytestmark = pytest.mark.django_db
 
-GOALS = "Cut costs\nHit 99.5% accuracy\nOnboard staff fast\n"
-
-
-@pytest.fixture
-def persona(marketer):
-    return services.create_persona(
-        by=marketer, name="Ops Director", goals=GOALS, pains="Mis-picks\n"
-    )
 
 
 def test_get_sends_the_version_as_etag(api_as, sales_rep, persona):

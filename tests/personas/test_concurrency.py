@@ -6,25 +6,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from personas import services
-from personas.models import Persona, PersonaRevision
+from personas.models import PERSONA_TEXT_FIELDS, Persona, PersonaRevision
 from tests.concurrency import in_threads
 from tests.factories import make_user
 from tests.services import need_postgres
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TEXT_FIELDS = [
-    "role",
-    "summary",
-    "goals",
-    "pains",
-    "objections",
-    "triggers",
-    "decision_criteria",
-    "channels",
-    "quotes",
-    "name",
-]
+# Free-text fields (seniority is a choice).
+TEXT_FIELDS = [n for n in PERSONA_TEXT_FIELDS if not Persona._meta.get_field(n).choices]
 
 
 def client_for(user) -> APIClient:

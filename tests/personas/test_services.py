@@ -7,17 +7,10 @@ from personas import services
 from personas.models import Persona, PersonaRevision
 from portal.models import Notification
 from tests.factories import make_user
+from tests.personas.conftest import GOALS
 
 pytestmark = pytest.mark.django_db
 
-GOALS = "Cut costs\nHit 99.5% accuracy\nOnboard staff fast\n"
-
-
-@pytest.fixture
-def persona(marketer):
-    return services.create_persona(
-        by=marketer, name="Ops Director", goals=GOALS, pains="Mis-picks\n"
-    )
 
 
 def test_creation_writes_version_1_and_its_revision(persona, marketer):

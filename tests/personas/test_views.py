@@ -4,20 +4,13 @@ import pytest
 from django.test import Client
 
 from personas import presence, services
-from personas.models import IcpSegment, Persona, PersonaRevision
+from personas.models import SECTION_FIELDS, IcpSegment, Persona, PersonaRevision
 from portal.models import Notification
 from tests.factories import make_user
+from tests.personas.conftest import GOALS
 
 pytestmark = pytest.mark.django_db
 
-GOALS = "Cut costs\nHit 99.5% accuracy\nOnboard staff fast\n"
-
-
-@pytest.fixture
-def persona(marketer):
-    return services.create_persona(
-        by=marketer, name="Ops Director", goals=GOALS, pains="Mis-picks\n"
-    )
 
 
 def edit(client, persona, version, section=None, **values):
@@ -174,16 +167,7 @@ def test_stored_payloads_render_inert_on_page_history_and_diff(
 ):
     fields = {
         name: f"Safe start\n{payload}\n"
-        for name in [
-            "summary",
-            "goals",
-            "pains",
-            "objections",
-            "triggers",
-            "decision_criteria",
-            "channels",
-            "quotes",
-        ]
+        for name in SECTION_FIELDS
     }
     persona = services.create_persona(by=marketer, name=payload[:100], role=payload[:100], **fields)
     services.save_persona(

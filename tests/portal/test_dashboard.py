@@ -18,9 +18,10 @@ from campaigns.models import Asset, AssetUsage, FieldInsight
 from leads.models import RejectionReason
 from portal.dashboard import metrics
 from portal.models import SharedTarget
+from portal.periods import Period
 from tests.factories import make_asset, make_campaign, make_lead, make_persona, make_user
 
-Q3 = metrics.Period(date(2026, 7, 1), date(2026, 9, 30))
+Q3 = Period(date(2026, 7, 1), date(2026, 9, 30))
 
 
 def at(month: int, day: int, hour: int = 9) -> datetime:
@@ -157,7 +158,7 @@ def test_a_lead_still_inside_its_window_is_neither_a_success_nor_a_miss(world):
     now = timezone.now()
     make_lead(owner=world["rep1"], stage="mql", mql_at=now, created_at=now, **assigned(now))
     today = timezone.localdate()
-    this_quarter = metrics.Period.quarter_of(today)
+    this_quarter = Period.quarter_of(today)
     overall = build(this_quarter).sla["overall"]
     assert overall["assigned"] == 1
     assert overall["accept_measured"] == 0 and overall["accepted_within_rate"] is None
@@ -201,7 +202,7 @@ def test_collateral_and_insights_of_the_period(world):
 
 
 def test_an_empty_period_shows_zeros_and_dashes(world):
-    board = build(metrics.Period(date(2025, 1, 1), date(2025, 3, 31)))
+    board = build(Period(date(2025, 1, 1), date(2025, 3, 31)))
     assert all(row["count"] == 0 for row in board.funnel)
     assert all(row["conversion"] is None and row["progress"] is None for row in board.funnel)
     assert board.tables["campaigns"].rows == []
@@ -258,6 +259,23 @@ def test_bad_filters_are_a_form_error(client, world):
     assert client.get("/dashboard/", {"campaign": "999999"}).status_code == 400
 
 
+def test_typed_dates_apply_even_with_a_quarter_still_selected(client, world):
+    client.force_login(make_user("marketer"))
+    page = client.get(
+        "/dashboard/", {"period": "2026-Q3", "from": "2026-08-01", "to": "2026-08-31"}
+    ).content.decode()
+    assert 'data-testid="period-label">1 Aug 2026 to 31 Aug 2026<' in page
+    assert '<option value="" selected>Custom dates</option>' in page
+
+
+def test_only_the_leads_who_agree_targets_are_offered_to_propose_them(client, world):
+    client.force_login(make_user("leadership"))
+    page = client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
+    assert "No agreed targets for this period." in page and "Propose some" not in page
+    client.force_login(make_user("marketing_lead"))
+    assert "Propose some" in client.get("/dashboard/", {"period": "2026-Q1"}).content.decode()
+
+
 def test_leadership_lands_on_the_dashboard(client, db):
     from tests.factories import PASSWORD
 
@@ -285,7 +303,7 @@ def test_every_table_exports_to_csv_with_the_page_figures(client, world):
         assert len(rows) == len(table.rows) + 1
     campaigns = read_csv(client.get("/dashboard/export/campaigns.csv", {"period": "2026-Q3"}))
     a = next(row for row in campaigns if row[0] == "A webinar")
-    assert a[1:6] == ["10000.00", "3", "3", str(2 / 3), "1"] and a[8] == "10000.00"
+    assert a[1:6] == ["10000.00", "3", "3", "66.7%", "1"] and a[8] == "10000.00"
     b = next(row for row in campaigns if row[0] == "B no leads")
     assert b[4] == "" and b[8] == ""  # nothing to divide by: empty, not 0 or an error
     assert client.get("/dashboard/export/nope.csv").status_code == 404

@@ -81,7 +81,7 @@ def test_database_url_and_redis_url_select_postgres_and_redis():
     assert engine == "django.db.backends.postgresql"
     assert host == "db.internal"
     assert broker == "redis://cache.internal:6379/2"
-    assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert cache == "portal.auth.FailSoftRedisCache"  # Redis, failing soft (portal.auth)
     assert location == "redis://cache.internal:6379/2"
 
 
@@ -127,16 +127,20 @@ def test_email_settings_come_from_the_environment():
     }
 
 
-def test_production_settings_pass_the_deploy_check_and_secure_cookies():
+def deploy_check(env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={**clean, **PRODUCTION},
+        env={**clean, **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_production_settings_pass_the_deploy_check_and_secure_cookies():
+    result = deploy_check(PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     cookies = run_settings(
         PRODUCTION,
@@ -144,6 +148,22 @@ def test_production_settings_pass_the_deploy_check_and_secure_cookies():
         " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0]",
     )
     assert json.loads(cookies.stdout) == [True, True, True, True, True]
+
+
+def test_the_deploy_check_wants_the_address_people_open_in_site_url():
+    """Emails link to SITE_URL; its default is `make run`'s address, useless in production."""
+    unset = deploy_check({k: v for k, v in PRODUCTION.items() if k != "SITE_URL"})
+    assert unset.returncode != 0
+    assert "tandem.W001" in unset.stderr
+    assert "SITE_URL is 'http://127.0.0.1:8000'" in unset.stderr
+    plain = deploy_check({**PRODUCTION, "SITE_URL": "http://tandem.example.com"})
+    assert plain.returncode != 0
+    assert "tandem.W002" in plain.stderr
+
+
+def test_site_url_is_read_without_a_trailing_slash():
+    result = run_settings({"DEBUG": "1", "SITE_URL": "http://127.0.0.1:8123/"}, "s.SITE_URL")
+    assert json.loads(result.stdout) == "http://127.0.0.1:8123"
 
 
 def test_csp_forbids_inline_script_and_style():

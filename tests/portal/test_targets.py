@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from portal import services
 from portal.errors import Conflict, InvalidTransition
 from portal.models import Notification, SharedTarget
+from portal.periods import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +92,9 @@ def test_bad_numbers_are_named(marketing_lead):
 
 
 def test_quarters():
-    assert services.quarter_of(date(2026, 11, 24)) == (date(2026, 10, 1), date(2026, 12, 31))
-    assert services.quarter_of(date(2027, 1, 1)) == (date(2027, 1, 1), date(2027, 3, 31))
-    assert services.quarter_of(date(2027, 6, 30)) == (date(2027, 4, 1), date(2027, 6, 30))
+    assert Period.quarter_of(date(2026, 11, 24)) == Period(date(2026, 10, 1), date(2026, 12, 31))
+    assert Period.quarter_of(date(2027, 1, 1)) == Period(date(2027, 1, 1), date(2027, 3, 31))
+    assert Period.quarter_of(date(2027, 6, 30)) == Period(date(2027, 4, 1), date(2027, 6, 30))
 
 
 def test_targets_page_propose_and_approve(as_user, marketing_lead, sales_lead, leadership):

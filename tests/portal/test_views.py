@@ -201,3 +201,23 @@ def test_unknown_pages_are_a_friendly_404(as_user, marketer):
     response = as_user(marketer).get("/no-such-page/")
     assert response.status_code == 404
     assert "We couldn" in response.content.decode()
+
+
+def test_a_refused_role_is_one_info_line_without_a_traceback(client, sales_rep, caplog):
+    import logging
+
+    client.force_login(sales_rep)
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        assert client.get("/campaigns/new/").status_code == 403
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert (record.levelname, record.exc_info) == ("INFO", None)
+    assert "Forbidden" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("path", "title"), [("/", "Home · Tandem"), ("/login/", "Sign in · Tandem")]
+)
+def test_tab_titles_name_the_page_then_tandem(client, marketer, path, title):
+    if path != "/login/":
+        client.force_login(marketer)
+    assert f"<title>{title}</title>" in client.get(path).content.decode()

@@ -13,6 +13,15 @@ from django.core.management.base import BaseCommand
 from portal.demo import logins_text
 
 
+def child_environment(url: str) -> dict[str, str]:
+    """The environment for the web server, worker and beat: links in emails point at the
+    URL printed below, unless SITE_URL says otherwise."""
+    env = dict(os.environ)
+    if not env.get("SITE_URL"):
+        env["SITE_URL"] = url.rstrip("/")
+    return env
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and beat in the foreground."
 
@@ -58,11 +67,13 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
-        processes = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR)  # noqa: S603 (our own commands)
-            for name, cmd in commands.items()
-        }
         url = f"http://{host}:{port}/"
+        env = child_environment(url)
+
+        def start(name: str) -> subprocess.Popen:
+            return subprocess.Popen(commands[name], cwd=settings.BASE_DIR, env=env)  # noqa: S603 (our own commands)
+
+        processes = {name: start(name) for name in commands}
 
         def stop(*_):
             for process in processes.values():
@@ -88,14 +99,32 @@ class Command(BaseCommand):
                     f"{logins_text()}\n\n  Press Ctrl-C to stop.\n"
                 )
             )
-            while all(process.poll() is None for process in processes.values()):
-                time.sleep(1)
-            dead = [name for name, process in processes.items() if process.poll() is not None]
-            self.stderr.write(f"{', '.join(dead)} stopped; stopping the rest.")
+            self._supervise(processes, start)
         except KeyboardInterrupt:
             pass
         finally:
             stop()
+
+    def _supervise(self, processes: dict, start, window: float = 60, limit: int = 5) -> None:
+        """Restart a process that stops (a worker killed by a broker outage, the OOM killer),
+        so one failure never takes the others down; give up on one that keeps failing."""
+        restarts: dict[str, list[float]] = {name: [] for name in processes}
+        while True:
+            time.sleep(1)
+            for name, process in list(processes.items()):
+                code = process.poll()
+                if code is None:
+                    continue
+                now = time.monotonic()
+                recent = [at for at in restarts[name] if now - at < window]
+                if len(recent) >= limit:
+                    self.stderr.write(
+                        f"{name} stopped {limit} times in a minute (exit {code}); stopping everything."
+                    )
+                    return
+                self.stderr.write(f"{name} stopped (exit {code}); starting it again.")
+                processes[name] = start(name)
+                restarts[name] = [*recent, now]
 
     @staticmethod
     def _wait_until_up(url: str, web: subprocess.Popen, timeout: float = 60) -> None:

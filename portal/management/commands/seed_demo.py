@@ -22,5 +22,7 @@ class Command(BaseCommand):
                 if find_spec(module_name) is None:
                     continue
                 import_module(module_name).seed(context)
-                self.stdout.write(f"seeded {config.label}")
-        self.stdout.write(self.style.SUCCESS(logins_text()))
+                if options["verbosity"] >= 1:
+                    self.stdout.write(f"seeded {config.label}")
+        if options["verbosity"] >= 1:  # `make run` prints the logins itself, once
+            self.stdout.write(self.style.SUCCESS(logins_text()))

@@ -53,3 +53,21 @@
     });
   });
 })();
+
+// The filters: typing a date means custom dates; picking a quarter clears the dates. The
+// server reads them the same way (typed dates win), so the page never contradicts itself.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-testid=dashboard-filters]");
+  if (!form) return;
+  var period = form.elements.period;
+  var dates = [form.elements.start, form.elements.end];
+  dates.forEach(function (input) {
+    input.addEventListener("input", function () {
+      if (input.value) period.value = "";
+    });
+  });
+  period.addEventListener("change", function () {
+    if (period.value) dates.forEach(function (input) { input.value = ""; });
+  });
+})();

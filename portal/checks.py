@@ -1,0 +1,34 @@
+"""Deployment checks of Tandem's own settings; `manage.py check --deploy` runs them."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+THIS_MACHINE = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 (names, not a bind)
+
+
+@register("tandem", deploy=True)
+def check_site_url(app_configs, **kwargs) -> list[Warning]:
+    """Emails link to SITE_URL: in production it must be the address people open."""
+    url = urlsplit(settings.SITE_URL)
+    if url.hostname is None or url.hostname in THIS_MACHINE:
+        return [
+            Warning(
+                f"SITE_URL is {settings.SITE_URL!r}: links in emails point at the server's"
+                " own machine.",
+                hint="Set SITE_URL to the address people open Tandem at, e.g."
+                " https://tandem.example.com.",
+                id="tandem.W001",
+            )
+        ]
+    if settings.SECURE_HTTPS and url.scheme != "https":
+        return [
+            Warning(
+                f"SITE_URL is {settings.SITE_URL!r} while Tandem is served over HTTPS:"
+                " links in emails start with http:// and lean on the redirect.",
+                hint="Start SITE_URL with https://.",
+                id="tandem.W002",
+            )
+        ]
+    return []
