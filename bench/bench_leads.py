@@ -18,7 +18,7 @@ COUNTRIES = ["DE", "SE", "FR", "US", "GB", "ES", "NL", "CA"]
 
 def scoring_model(by) -> None:
     """A realistic rule set: ICP fit, title and domain rules, engagement with decay."""
-    from leads import services
+    from leads.services import scoring_rules
     from personas.models import IcpSegment
 
     segment = IcpSegment.objects.create(
@@ -37,7 +37,7 @@ def scoring_model(by) -> None:
         {"name": "Page view", "kind": "engagement", "event_kind": "page_view", "points": 1},
     ]  # fmt: skip
     for fields in rules:
-        services.save_rule(None, by=by, **fields)
+        scoring_rules.save_rule(None, by=by, **fields)
 
 
 def people():
@@ -140,7 +140,7 @@ def insert_leads(count: int, **sql_values: str) -> None:
 def bench_rescore(args) -> list[tuple[str, str]]:
     from django.db import connection
 
-    from leads import services
+    from leads.services import scoring_rules
 
     clear_leads()
     count = 10_000 if args.quick else 100_000
@@ -155,7 +155,7 @@ def bench_rescore(args) -> list[tuple[str, str]]:
         cursor.execute("ANALYZE leads_engagementevent")
     samples: list[float] = []
     with timed(samples):
-        result = services.rescore_all()
+        result = scoring_rules.rescore_all()
     return [
         (f"rescore all {count:,} leads ({2 * count:,} events)", ms(samples[0])),
         (
@@ -170,7 +170,7 @@ def bench_sla_sweep(args) -> list[tuple[str, str]]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from leads import sla
+    from leads.services import sla
 
     clear_leads()
     count = 50_000 if args.quick else 1_000_000

@@ -3,6 +3,8 @@ and messaging services), where their rules live; the admin lets staff look thing
 
 from django.contrib import admin
 
+from portal.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import (
     Asset,
     AssetVersion,
@@ -14,27 +16,6 @@ from .models import (
     OutdatedFlag,
     TalkingPoint,
 )
-
-
-class ReadOnly:
-    """No adding, changing or deleting, for admins and their inlines alike."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
-    pass
-
-
-class ReadOnlyInline(ReadOnly, admin.TabularInline):
-    extra = 0
 
 
 class TransitionInline(ReadOnlyInline):

@@ -1,4 +1,4 @@
-"""Leads API (shared/API.md). Thin: every write goes through leads.services."""
+"""Leads API (shared/API.md). Thin: every write goes through a leads.services module."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
@@ -15,18 +15,20 @@ from rest_framework.views import APIView
 from campaigns.models import Campaign
 from portal.models import User
 
-from . import imports, selectors, services
+from . import imports, selectors
 from .forms import LeadFilterForm
 from .models import (
     EventKind,
     ImportJob,
     Lead,
+    LeadNote,
     RejectionReason,
     ScoringRule,
     ScoringSettings,
     SlaPolicy,
     Transition,
 )
+from .services import handoff, ingest, scoring_rules, sla, stages
 
 
 class LeadSerializer(serializers.ModelSerializer):
@@ -44,10 +46,10 @@ class LeadSerializer(serializers.ModelSerializer):
 
 
 class LeadInputSerializer(serializers.Serializer):
-    """The documented shape of one lead to ingest (services.clean_lead_row validates it)."""
+    """The documented shape of one lead to ingest (ingest.clean_lead_row validates it)."""
 
     locals().update(
-        {name: serializers.CharField(required=name == "email") for name in services.INGEST_FIELDS}
+        {name: serializers.CharField(required=name == "email") for name in ingest.INGEST_FIELDS}
     )
 
 
@@ -57,6 +59,14 @@ RowResults = inline_serializer(
      "errors": serializers.DictField()},
     many=True,
 )  # fmt: skip
+
+
+class LeadNoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = LeadNote
+        fields = ["id", "lead", "author", "body", "created_at"]
 
 
 class LeadTransitionSerializer(serializers.ModelSerializer):
@@ -82,7 +92,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     rules = {
         "read": "view_portal", "create": "ingest_leads", "partial_update": "ingest_leads", "bulk": "ingest_leads",
         "accept": "work_leads", "reject": "work_leads", "contacted": "work_leads", "convert": "work_leads",
-        "assign": "assign_leads",
+        "assign": "assign_leads", "recycle": "recycle_leads", "notes": "note_on_leads",
     }  # fmt: skip
 
     def get_queryset(self):
@@ -103,7 +113,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Send one lead as an object."]})
-        lead, created = services.upsert_lead(dict(request.data), by=request.user)
+        lead, created = ingest.upsert_lead(dict(request.data), by=request.user)
         return Response(
             LeadSerializer(lead).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -115,7 +125,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = {**dict(request.data), "email": request.data.get("email", lead.email)}
         if lead.external_id and "external_id" not in data:
             data["external_id"] = lead.external_id
-        [result] = services.ingest_leads([data], by=request.user)
+        [result] = ingest.ingest_leads([data], by=request.user)
         if result.status == "error":
             raise serializers.ValidationError(result.errors)
         if result.id != lead.pk:
@@ -127,7 +137,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def bulk(self, request):
         if not isinstance(request.data, list):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON list of leads."]})
-        results = services.ingest_leads(request.data, by=request.user)
+        results = ingest.ingest_leads(request.data, by=request.user)
         return Response(
             [{"row": r.row, "status": r.status, "id": r.id, "errors": r.errors} for r in results]
         )
@@ -140,13 +150,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=None, responses=LeadSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._respond(services.accept_lead(self.get_object(), by=request.user))
+        return self._respond(stages.accept_lead(self.get_object(), by=request.user))
 
     @extend_schema(request=inline_serializer("Reject", {"reason": serializers.CharField(), "note": serializers.CharField()}),
                    responses=LeadSerializer)  # fmt: skip
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        lead = services.reject_lead(
+        lead = stages.reject_lead(
             self.get_object(),
             by=request.user,
             reason=str(request.data.get("reason", "")),
@@ -157,13 +167,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=None, responses=LeadSerializer)
     @action(detail=True, methods=["post"])
     def contacted(self, request, pk=None):
-        return self._respond(services.mark_contacted(self.get_object(), by=request.user))
+        return self._respond(stages.mark_contacted(self.get_object(), by=request.user))
 
     @extend_schema(request=inline_serializer("Convert", {"stage": serializers.CharField(), "amount": serializers.DecimalField(14, 2, required=False)}),
                    responses=LeadSerializer)  # fmt: skip
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
-        lead = services.convert_lead(
+        lead = stages.convert_lead(
             self.get_object(),
             by=request.user,
             stage=str(request.data.get("stage", "")),
@@ -182,7 +192,29 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ).first()
         if owner is None:
             raise serializers.ValidationError({"owner": ["A user id."]})
-        return self._respond(services.reassign(self.get_object(), owner=owner, by=request.user))
+        return self._respond(handoff.reassign(self.get_object(), owner=owner, by=request.user))
+
+    @extend_schema(
+        request=inline_serializer("Recycle", {"reason": serializers.CharField(required=False)}),
+        responses=LeadSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def recycle(self, request, pk=None):
+        lead = stages.recycle_lead(
+            self.get_object(), by=request.user, reason=str(request.data.get("reason", ""))
+        )
+        return self._respond(lead)
+
+    @extend_schema(
+        request=inline_serializer("NoteBody", {"body": serializers.CharField()}),
+        responses={201: LeadNoteSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        note = stages.add_note(
+            self.get_object(), by=request.user, body=str(request.data.get("body", ""))
+        )
+        return Response(LeadNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=LeadTransitionSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -215,7 +247,7 @@ class LeadEventView(APIView):
         serializer = LeadEventSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        event = services.record_event(
+        event = ingest.record_event(
             by=request.user, kind=data["kind"], occurred_at=data.get("occurred_at"), lead=data.get("lead"),
             email=data.get("email", ""), campaign=data.get("campaign"),
         )  # fmt: skip
@@ -290,17 +322,17 @@ class ScoringRuleViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.save_rule(
+        serializer.instance = scoring_rules.save_rule(
             None, by=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.save_rule(
+        serializer.instance = scoring_rules.save_rule(
             serializer.instance, by=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        services.delete_rule(instance, by=self.request.user)
+        scoring_rules.delete_rule(instance, by=self.request.user)
 
 
 class ScoringSettingsSerializer(serializers.Serializer):
@@ -321,7 +353,7 @@ class ScoringSettingsView(APIView):
         serializer.is_valid(raise_exception=True)
         return Response(
             ScoringSettingsSerializer(
-                services.update_scoring_settings(by=request.user, **serializer.validated_data)
+                scoring_rules.update_scoring_settings(by=request.user, **serializer.validated_data)
             ).data
         )
 
@@ -349,7 +381,7 @@ class SlaPolicyView(APIView):
     rules = {"read": "view_portal", "write": "approve_agreements"}
 
     def _body(self):
-        active = services.active_policy()
+        active = sla.active_policy()
         proposed = SlaPolicy.objects.filter(status=SlaPolicy.Status.PROPOSED).first()
         return {**SlaSerializer(active).data, "version": active.version, "active": _policy(active if active.pk else None),
                 "proposed": _policy(proposed)}  # fmt: skip
@@ -362,7 +394,7 @@ class SlaPolicyView(APIView):
     def put(self, request):
         serializer = SlaSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.propose_sla(by=request.user, **serializer.validated_data)
+        sla.propose_sla(by=request.user, **serializer.validated_data)
         return Response(self._body(), status=status.HTTP_202_ACCEPTED)
 
 
@@ -379,7 +411,7 @@ class SlaApproveView(APIView):
         proposed = SlaPolicy.objects.filter(status=SlaPolicy.Status.PROPOSED).first()
         if proposed is None:
             return Response({"detail": "There is no proposed SLA to approve."}, status=404)
-        policy = services.approve_sla(proposed, by=request.user)
+        policy = sla.approve_sla(proposed, by=request.user)
         return Response(_policy(policy))
 
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from personas.models import IcpSegment
 
-from . import services, sla
 from .models import EngagementEvent, Lead, LeadStage, ScoringRule
+from .services import ingest, scoring_rules, sla, stages
 
 FIRST = [
     "Anna",
@@ -94,7 +94,7 @@ def seed(context: dict) -> None:
             "source_campaign": rng.choice(campaigns).pk if campaigns and rng.random() < 0.85 else None,
         })  # fmt: skip
     for start in range(0, len(rows), 200):
-        services.ingest_leads(rows[start : start + 200], by=None, notify_owners=False)
+        ingest.ingest_leads(rows[start : start + 200], by=None, notify_owners=False)
     leads = list(Lead.objects.filter(external_id__startswith="demo-").order_by("pk"))
     kinds = ["email_open", "email_click", "page_view", "form_submit", "webinar", "demo_request"]
     weights = [30, 15, 25, 10, 12, 4]
@@ -108,7 +108,7 @@ def seed(context: dict) -> None:
                 occurred_at=created + timedelta(hours=rng.randint(1, max(2, int((now - created).total_seconds() // 3600) - 1))),
             ))  # fmt: skip
     EngagementEvent.objects.bulk_create(events)
-    services.rescore_all()
+    scoring_rules.rescore_all()
     _work_the_funnel(rng, sam, sofia, sally)
     # Some hand-offs nobody acted on: their SLA ran out days ago.
     late = list(
@@ -127,28 +127,13 @@ def seed(context: dict) -> None:
 def _rules(maria, sally, segments) -> None:
     if ScoringRule.objects.exists():
         return
-    for segment in segments:
-        services.save_rule(
-            None,
-            by=maria,
-            name=f"Industry fits {segment.name}",
-            kind="fit",
-            field="industry",
-            operator="icp",
-            value=segment.pk,
-            points=20,
-        )
-        services.save_rule(
-            None,
-            by=maria,
-            name=f"Size fits {segment.name}",
-            kind="fit",
-            field="employees",
-            operator="icp",
-            value=segment.pk,
-            points=15,
-        )
     rules = [
+        (maria, {"name": f"{what} fits {segment.name}", "kind": "fit", "field": field, "operator": "icp",
+                 "value": segment.pk, "points": points})
+        for segment in segments
+        for what, field, points in (("Industry", "industry", 20), ("Size", "employees", 15))
+    ]  # fmt: skip
+    rules += [
         (maria, {"name": "Decision maker", "kind": "fit", "field": "title", "operator": "contains", "value": "director", "points": 15}),
         (sally, {"name": "Finance lead", "kind": "fit", "field": "title", "operator": "contains", "value": "vp", "points": 10}),
         (sally, {"name": "Students and job seekers", "kind": "fit", "field": "title", "operator": "contains", "value": "student", "points": -40}),
@@ -163,7 +148,7 @@ def _rules(maria, sally, segments) -> None:
         (maria, {"name": "Unsubscribed", "kind": "engagement", "event_kind": "unsubscribe", "points": -25}),
     ]  # fmt: skip
     for by, fields in rules:
-        services.save_rule(None, by=by, **fields)
+        scoring_rules.save_rule(None, by=by, **fields)
 
 
 def _work_the_funnel(rng, sam, sofia, sally) -> None:
@@ -182,22 +167,22 @@ def _work_the_funnel(rng, sam, sofia, sally) -> None:
         roll = rng.random()
         if roll < 0.22:
             reason = rng.choice(reasons)
-            services.reject_lead(lead, by=actor, reason=reason, note=notes[reason])
+            stages.reject_lead(lead, by=actor, reason=reason, note=notes[reason])
         elif roll < 0.75:
-            services.accept_lead(lead, by=actor)
+            stages.accept_lead(lead, by=actor)
             # Real reps take a while: spread acceptance and first contact over the SLA window.
             accepted = lead.assigned_at + timedelta(minutes=rng.randint(10, 300))
             Lead.objects.filter(pk=lead.pk).update(accepted_at=accepted)
             if rng.random() < 0.8:
-                services.mark_contacted(lead, by=actor)
+                stages.mark_contacted(lead, by=actor)
                 Lead.objects.filter(pk=lead.pk).update(
                     contacted_at=accepted + timedelta(minutes=rng.randint(20, 1800))
                 )
             step = rng.random()
             if step < 0.55:
-                services.convert_lead(lead, by=actor, stage="sql")
+                stages.convert_lead(lead, by=actor, stage="sql")
             if step < 0.3:
-                services.convert_lead(
+                stages.convert_lead(
                     lead,
                     by=actor,
                     stage="opportunity",
@@ -205,7 +190,7 @@ def _work_the_funnel(rng, sam, sofia, sally) -> None:
                 )
             if step < 0.12:
                 lead.refresh_from_db()
-                services.convert_lead(
+                stages.convert_lead(
                     lead,
                     by=actor,
                     stage="won" if rng.random() < 0.6 else "lost",

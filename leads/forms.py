@@ -6,7 +6,7 @@ from portal.forms import Form, ModelForm
 from portal.models import User
 
 from .imports import IMPORTABLE
-from .models import EventKind, LeadStage, RejectionReason, ScoringRule
+from .models import CONVERSION_TARGETS, EventKind, LeadStage, RejectionReason, ScoringRule
 from .scoring import SCORABLE_FIELDS
 
 
@@ -38,7 +38,7 @@ class RejectForm(Form):
 
 class ConvertForm(Form):
     stage = forms.ChoiceField(
-        choices=[("sql", "SQL"), ("opportunity", "Opportunity"), ("won", "Won"), ("lost", "Lost")]
+        choices=[(stage, LeadStage(stage).label) for stage in CONVERSION_TARGETS]
     )
     amount = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2,
                                 help_text="Pipeline for an opportunity, value for a win.")  # fmt: skip
@@ -161,3 +161,6 @@ class SlaForm(Form):
     contact_within_hours = forms.IntegerField(
         min_value=1, max_value=720, label="First contact within (hours)"
     )
+
+    def service_fields(self) -> dict:
+        return dict(self.cleaned_data)

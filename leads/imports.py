@@ -25,7 +25,9 @@ from portal.permissions import require
 from portal.spreadsheets import safe_cell
 
 from .models import ImportJob, Lead, LeadStage
-from .services import INGEST_FIELDS, _tell_owners, active_policy, ingest_leads
+from .services.handoff import tell_new_owners
+from .services.ingest import INGEST_FIELDS, ingest_leads
+from .services.sla import active_policy
 
 CHUNK = 500
 ALIASES = {
@@ -199,7 +201,7 @@ def run(job_id: int) -> None:
             pk__in=touched, stage=LeadStage.MQL, assigned_at__gte=job.started_at
         ).select_related("owner")
     )
-    _tell_owners(new_mqls, active_policy())  # one digest per owner for the whole import
+    tell_new_owners(new_mqls, active_policy())  # one digest per owner for the whole import
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE, finished_at=timezone.now()
     )

@@ -2,7 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
+
+from portal.workflow import History, Machine, Step
 
 
 class LeadStage(models.TextChoices):
@@ -15,11 +18,6 @@ class LeadStage(models.TextChoices):
     LOST = "lost", "Lost"
     REJECTED = "rejected", "Rejected"
     RECYCLED = "recycled", "Recycled"
-
-
-# Stages from which crossing the MQL threshold hands a lead to sales.
-QUALIFIABLE = (LeadStage.NEW, LeadStage.RECYCLED)
-CLOSED = (LeadStage.WON, LeadStage.LOST, LeadStage.REJECTED)
 
 
 class EventKind(models.TextChoices):
@@ -185,8 +183,6 @@ class Lead(models.Model):
         return self.name or self.email
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("leads:detail", args=[self.pk])
 
     @property
@@ -228,6 +224,110 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_stage} -> {self.to_stage}"
+
+
+S = LeadStage
+# The lead's life, declared once: services move through it, the API's 409s and the lead
+# page's buttons read it. "contact" and "reassign" change no stage: when they are possible.
+# A conversion's action is "convert_to_" + the stage it reaches (see conversion()).
+LEAD_FLOW = Machine(
+    noun="lead",
+    model=Lead,
+    field="stage",
+    states=LeadStage,
+    history=History(Transition, "lead", "from_stage", "to_stage", "reason"),
+    steps=[
+        Step(
+            "hand_off",
+            sources=(S.NEW, S.RECYCLED),
+            target=S.MQL,
+            rule=None,
+            verb="hand off",
+            effects="the score reached the MQL threshold: a rep by round-robin, SLA due times, "
+            "the owner is told",
+        ),
+        Step(
+            "accept",
+            sources=(S.MQL,),
+            target=S.ACCEPTED,
+            rule="work_leads",
+            effects="stamps accepted_at; the first-contact clock keeps running",
+        ),
+        Step(
+            "reject",
+            sources=(S.MQL, S.ACCEPTED),
+            target=S.REJECTED,
+            rule="work_leads",
+            effects="a reason from the picklist and a note, both shown to marketing; "
+            "stamps closed_at",
+        ),
+        Step(
+            "contact",
+            sources=(S.ACCEPTED,),
+            target=None,
+            rule="work_leads",
+            verb="mark as contacted",
+            effects="stamps contacted_at, once: meets the first-contact SLA",
+        ),
+        Step(
+            "convert_to_sql",
+            sources=(S.ACCEPTED,),
+            target=S.SQL,
+            rule="work_leads",
+            verb="convert to SQL",
+            effects="stamps sql_at the first time",
+        ),
+        Step(
+            "convert_to_opportunity",
+            sources=(S.ACCEPTED, S.SQL),
+            target=S.OPPORTUNITY,
+            rule="work_leads",
+            verb="convert to opportunity",
+            effects="needs the pipeline amount; stamps the stages reached the first time",
+        ),
+        Step(
+            "convert_to_won",
+            sources=(S.OPPORTUNITY,),
+            target=S.WON,
+            rule="work_leads",
+            verb="convert to won",
+            effects="needs the amount won; stamps won_at and closed_at",
+        ),
+        Step(
+            "convert_to_lost",
+            sources=(S.SQL, S.OPPORTUNITY),
+            target=S.LOST,
+            rule="work_leads",
+            verb="convert to lost",
+            effects="stamps closed_at",
+        ),
+        Step(
+            "recycle",
+            sources=(S.REJECTED, S.LOST, S.MQL),
+            target=S.RECYCLED,
+            rule="recycle_leads",
+            effects="no owner, no SLA; it qualifies again when its score crosses the threshold",
+        ),
+        Step(
+            "reassign",
+            sources=(S.MQL, S.ACCEPTED, S.SQL, S.OPPORTUNITY),
+            target=None,
+            rule="assign_leads",
+            effects="the new owner is told; the SLA clock starts again for them",
+        ),
+    ],
+)
+
+
+def conversion(stage: str) -> str:
+    """The action of LEAD_FLOW that converts a lead to `stage`."""
+    return f"convert_to_{stage}"
+
+
+# Where sales may move a lead forward in the funnel: SQL, opportunity, won, lost.
+CONVERSION_TARGETS = tuple(
+    step.target for step in LEAD_FLOW.steps if step.action == conversion(step.target or "")
+)
 
 
 class Assignment(models.Model):

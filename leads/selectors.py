@@ -8,10 +8,11 @@ from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 from portal.db import HoursBetween, Median
 from portal.models import User
 
-from .models import Assignment, EngagementEvent, Lead, LeadNote, LeadStage, Transition
+from .models import LEAD_FLOW, Assignment, EngagementEvent, Lead, LeadNote, LeadStage, Transition
 
 S = LeadStage
-WORKING = [S.MQL, S.ACCEPTED, S.SQL, S.OPPORTUNITY]
+# Open leads: still being worked by their owner, so a sales lead may still hand them on.
+WORKING = LEAD_FLOW.step("reassign").sources
 
 
 def with_next_due(leads: QuerySet[Lead]) -> QuerySet[Lead]:

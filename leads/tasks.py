@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from . import imports, services, sla
+from . import imports
+from .services import scoring_rules, sla
 
 
 @shared_task(acks_late=True)
@@ -14,7 +15,7 @@ def sweep_sla() -> dict[str, int]:
 @shared_task(acks_late=True)
 def rescore_all_leads() -> dict[str, int]:
     """After a scoring rule or setting changes."""
-    return services.rescore_all()
+    return scoring_rules.rescore_all()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)

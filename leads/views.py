@@ -7,11 +7,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.actions import object_actions
-from portal.errors import Conflict
-from portal.permissions import SALES, can, role_of, rule_required
+from portal.actions import joint_agreement_views, object_actions
+from portal.permissions import SALES, role_of, rule_required
 
-from . import imports, scoring, selectors, services
+from . import imports, scoring, selectors
 from .forms import (
     ConvertForm,
     ImportUploadForm,
@@ -25,6 +24,8 @@ from .forms import (
     SlaForm,
 )
 from .models import (
+    CONVERSION_TARGETS,
+    LEAD_FLOW,
     ImportJob,
     Lead,
     LeadStage,
@@ -32,7 +33,9 @@ from .models import (
     ScoringRule,
     ScoringSettings,
     SlaPolicy,
+    conversion,
 )
+from .services import handoff, scoring_rules, sla, stages
 
 
 @rule_required("view_portal")
@@ -71,6 +74,7 @@ def _lead_or_404(pk: int) -> Lead:
 def detail(request, pk: int, forms: dict | None = None, error: str = "", status: int = 200):
     lead = _lead_or_404(pk)
     forms = forms or {}
+    moves = LEAD_FLOW.offered(request.user, lead)
     lines = scoring.explain(lead)
     context = {
         "lead": lead,
@@ -82,7 +86,8 @@ def detail(request, pk: int, forms: dict | None = None, error: str = "", status:
         "reassign_form": forms.get("reassign") or ReassignForm(initial={"owner": lead.owner_id}),
         "note_form": forms.get("note") or NoteForm(),
         "action_error": error,
-        "can_work": can(request.user, "work_leads", lead),
+        "moves": moves,
+        "conversions": [stage for stage in CONVERSION_TARGETS if moves[conversion(stage)]],
         "threshold": ScoringSettings.current().mql_threshold,
     }
     return render(request, "leads/detail.html", context, status=status)
@@ -98,7 +103,7 @@ def accept(request, pk: int):
     return _act(
         request,
         pk,
-        lambda lead: services.accept_lead(lead, by=request.user),
+        lambda lead: stages.accept_lead(lead, by=request.user),
         "Accepted. Make first contact before the deadline.",
     )
 
@@ -109,7 +114,7 @@ def reject(request, pk: int):
     form = RejectForm(request.POST)
 
     def perform(lead):
-        services.reject_lead(
+        stages.reject_lead(
             lead,
             by=request.user,
             reason=form.cleaned_data["reason"].code,
@@ -125,7 +130,7 @@ def contacted(request, pk: int):
     return _act(
         request,
         pk,
-        lambda lead: services.mark_contacted(lead, by=request.user),
+        lambda lead: stages.mark_contacted(lead, by=request.user),
         "First contact recorded.",
     )
 
@@ -136,7 +141,7 @@ def convert(request, pk: int):
     form = ConvertForm(request.POST)
 
     def perform(lead):
-        services.convert_lead(
+        stages.convert_lead(
             lead,
             by=request.user,
             stage=form.cleaned_data["stage"],
@@ -152,7 +157,7 @@ def reassign(request, pk: int):
     form = ReassignForm(request.POST)
 
     def perform(lead):
-        services.reassign(
+        handoff.reassign(
             lead,
             owner=form.cleaned_data["owner"],
             by=request.user,
@@ -163,17 +168,17 @@ def reassign(request, pk: int):
 
 
 @require_POST
-@rule_required("view_portal")
+@rule_required("recycle_leads")
 def recycle(request, pk: int):
-    return _act(request, pk, lambda lead: services.recycle_lead(lead, by=request.user, reason=request.POST.get("reason", "")),
+    return _act(request, pk, lambda lead: stages.recycle_lead(lead, by=request.user, reason=request.POST.get("reason", "")),
                 "Back to nurture. It qualifies again when its score crosses the threshold.")  # fmt: skip
 
 
 @require_POST
-@rule_required("view_portal")
+@rule_required("note_on_leads")
 def note(request, pk: int):
     form = NoteForm(request.POST)
-    return _act(request, pk, lambda lead: services.add_note(lead, by=request.user, body=form.cleaned_data["body"]),
+    return _act(request, pk, lambda lead: stages.add_note(lead, by=request.user, body=form.cleaned_data["body"]),
                 "Note added.", "note", form)  # fmt: skip
 
 
@@ -279,7 +284,7 @@ def scoring_settings(request):
     form = ScoringSettingsForm(request.POST)
     if form.is_valid():
         try:
-            services.update_scoring_settings(by=request.user, **form.cleaned_data)
+            scoring_rules.update_scoring_settings(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -294,7 +299,7 @@ def rule_form(request, pk: int | None = None):
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_rule(rule, by=request.user, **form.service_fields())
+            scoring_rules.save_rule(rule, by=request.user, **form.service_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -310,58 +315,43 @@ def rule_form(request, pk: int | None = None):
 @rule_required("edit_scoring")
 def rule_delete(request, pk: int):
     rule = get_object_or_404(ScoringRule, pk=pk)
-    services.delete_rule(rule, by=request.user)
+    scoring_rules.delete_rule(rule, by=request.user)
     messages.success(request, f"Rule “{rule.name}” deleted. All leads are being rescored.")
     return redirect("leads:scoring")
 
 
 # --- SLA -----------------------------------------------------------------------------------
 @rule_required("view_portal")
-def sla_page(request, form=None, error: str = "", status: int = 200):
+def sla_page(request, forms: dict | None = None, error: str = "", status: int = 200):
     policies = list(
         SlaPolicy.objects.select_related(
             "proposed_by", "marketing_approved_by", "sales_approved_by"
         )
     )
     active = next((p for p in policies if p.status == SlaPolicy.Status.ACTIVE), None)
-    return render(
-        request, "leads/sla.html",
-        {"active": active, "proposed": [p for p in policies if p.status == SlaPolicy.Status.PROPOSED],
-         "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
-         "form": form or SlaForm(initial={"accept_within_hours": getattr(active, "accept_within_hours", 4),
-                                          "contact_within_hours": getattr(active, "contact_within_hours", 24)}),
-         "action_error": error},
-        status=status,
-    )  # fmt: skip
+    form = (forms or {}).get("propose") or SlaForm(
+        initial={
+            "accept_within_hours": getattr(active, "accept_within_hours", 4),
+            "contact_within_hours": getattr(active, "contact_within_hours", 24),
+        }
+    )
+    context = {
+        "active": active,
+        "proposed": [p for p in policies if p.status == SlaPolicy.Status.PROPOSED],
+        "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
+        "form": form,
+        "action_error": error,
+    }
+    return render(request, "leads/sla.html", context, status=status)
 
 
-@require_POST
-@rule_required("approve_agreements")
-def sla_propose(request):
-    form = SlaForm(request.POST)
-    if form.is_valid():
-        try:
-            services.propose_sla(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Proposed. The other team's leads are asked to approve it.")
-            return redirect("leads:sla")
-    return sla_page(request, form=form, status=400)
-
-
-@require_POST
-@rule_required("approve_agreements")
-def sla_approve(request, pk: int):
-    policy = get_object_or_404(SlaPolicy, pk=pk)
-    try:
-        policy = services.approve_sla(policy, by=request.user)
-    except Conflict as conflict:
-        return sla_page(request, error=conflict.message, status=409)
-    if policy.status == SlaPolicy.Status.ACTIVE:
-        messages.success(
-            request, f"SLA version {policy.version} is agreed and applies to new assignments."
-        )
-    else:
-        messages.success(request, "Approved for your team. Waiting for the other team's lead.")
-    return redirect("leads:sla")
+sla_propose, sla_approve = joint_agreement_views(
+    model=SlaPolicy,
+    form_class=SlaForm,
+    propose=sla.propose_sla,
+    approve=sla.approve_sla,
+    page=sla_page,
+    url="leads:sla",
+    proposed=lambda policy: "Proposed. The other team's leads are asked to approve it.",
+    agreed=lambda policy: f"SLA version {policy.version} is agreed and applies to new assignments.",
+)

@@ -5,6 +5,30 @@ from . import services
 from .models import Notification, User, WebhookDelivery
 
 
+class ReadOnly:
+    """No adding, changing or deleting here: these rows change through the app's services,
+    where their rules live; the admin lets staff look things up."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
+    """History rows shown under their object."""
+
+    extra = 0
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "get_full_name", "email", "team", "is_lead", "region", "is_active"]

@@ -50,10 +50,16 @@ class Rule:
     # leadership is read-only, so no business-write rule may include it (tested).
     business_write: bool = True
     check: Callable[[Any, Any], bool] | None = None
+    # What someone whose role has the rule is told when `check` refuses them this object.
+    refused: str = ""
 
 
-def _owns_lead_or_leads_sales(user, lead) -> bool:
-    return user.is_lead or lead.owner_id == user.id
+def _reps_only_their_own(user, lead) -> bool:
+    """Marketing and sales leads may act on any lead; a sales rep only on the leads they own."""
+    return role_of(user) != Role.SALES_REP or lead.owner_id == user.id
+
+
+NOT_YOUR_LEAD = "This lead belongs to another rep; ask a sales lead to reassign it."
 
 
 RULES: dict[str, Rule] = {
@@ -80,8 +86,18 @@ RULES: dict[str, Rule] = {
     # Leads
     "ingest_leads": Rule(MARKETING, "Create and import leads, record engagement"),
     "work_leads": Rule(
-        SALES, "Accept, reject, contact and convert leads", check=_owns_lead_or_leads_sales
+        SALES,
+        "Accept, reject, contact and convert leads",
+        check=_reps_only_their_own,
+        refused=NOT_YOUR_LEAD,
     ),
+    "recycle_leads": Rule(
+        MARKETING | SALES,
+        "Send leads back to nurture",
+        check=_reps_only_their_own,
+        refused=NOT_YOUR_LEAD,
+    ),
+    "note_on_leads": Rule(MARKETING | SALES, "Add notes to leads"),
     "assign_leads": Rule(frozenset({Role.SALES_LEAD}), "Assign and reassign leads"),
     "edit_scoring": Rule(
         MARKETING | frozenset({Role.SALES_LEAD}), "Edit scoring rules and the MQL threshold"
@@ -100,9 +116,16 @@ def can(user, action: str, obj: Any = None) -> bool:
 
 
 def require(user, action: str, obj: Any = None) -> None:
-    """Raise PermissionDenied unless `user` may do `action`. Services call this."""
-    if not can(user, action, obj):
-        raise PermissionDenied(f"Your role may not: {RULES[action].description.lower()}.")
+    """Raise PermissionDenied unless `user` may do `action` (on `obj`). Services call this.
+
+    The message says why: the role may never do it, or this object is not theirs.
+    """
+    if can(user, action, obj):
+        return
+    rule = RULES[action]
+    if obj is not None and rule.refused and can(user, action):
+        raise PermissionDenied(rule.refused)
+    raise PermissionDenied(f"Your role may not: {rule.description.lower()}.")
 
 
 class UserCan:
@@ -184,4 +207,9 @@ class RulePermission(BasePermission):
         return can(request.user, rule_for_request(view, request))
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return can(request.user, rule_for_request(view, request), obj)
+        action = rule_for_request(view, request)
+        if can(request.user, action, obj):
+            return True
+        if RULES[action].refused:
+            self.message = RULES[action].refused  # DRF answers 403 with it: not their object
+        return False

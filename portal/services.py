@@ -34,79 +34,9 @@ WORKER_HEARTBEAT_KEY = "tandem:worker-heartbeat"
 
 
 # --- Notifications --------------------------------------------------------------------
-def notify(
-    recipients: Iterable[User],
-    *,
-    kind: str,
-    title: str,
-    body: str = "",
-    url: str = "",
-    dedupe_key: str,
-) -> int:
-    """Record one notification per active recipient, at most once per (recipient, dedupe_key).
-
-    Runs in the caller's transaction, so the notification exists exactly when the
-    event that caused it commits; emails are published only after that commit. The
-    number of queries does not depend on the number of recipients. Returns how many
-    notifications were new.
-    """
-    by_id = {user.pk: user for user in recipients if user.is_active}
-    if not by_id:
-        return 0
-    now = timezone.now()
-    with transaction.atomic():
-        already = set(
-            Notification.objects.filter(dedupe_key=dedupe_key, recipient_id__in=by_id).values_list(
-                "recipient_id", flat=True
-            )
-        )
-        rows = [
-            Notification(
-                recipient_id=user.pk,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                url=url,
-                dedupe_key=dedupe_key,
-                created_at=now,
-                last_enqueued_at=now,
-                email_status=EmailStatus.PENDING
-                if user.notify_by_email and user.email
-                else EmailStatus.NOT_WANTED,
-            )
-            for user in by_id.values()
-            if user.pk not in already
-        ]
-        # ignore_conflicts: a concurrent notify() with the same key may have won the race.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        new_recipients = [row.recipient_id for row in rows]
-        created = list(
-            Notification.objects.filter(
-                dedupe_key=dedupe_key, recipient_id__in=new_recipients, last_enqueued_at=now
-            ).values(*live.PUSHED_FIELDS, "email_status")
-        )
-        _after_commit(created)
-    return len(rows)
-
-
-def _after_commit(created: list[dict]) -> None:
-    """Once the notifications commit: emails to the worker, pushes to open browsers."""
-    if not created:
-        return
-    pending = [row["id"] for row in created if row["email_status"] == EmailStatus.PENDING]
-    pushes = [{name: row[name] for name in live.PUSHED_FIELDS} for row in created]
-
-    def publish() -> None:
-        if pending:
-            publish_email_delivery(pending)
-        live.publish_notifications(pushes)
-
-    transaction.on_commit(publish)
-
-
 @dataclass(frozen=True)
 class Message:
-    """One notification for one person, for notify_each()."""
+    """One notification for one person."""
 
     recipient: User
     kind: str
@@ -116,19 +46,37 @@ class Message:
     url: str = ""
 
 
-def notify_each(messages: list[Message]) -> int:
-    """Like notify(), for many different messages at once (e.g. one SLA warning per lead
-    to its owner). Same guarantees; the number of queries does not grow with the batch."""
+def notify(
+    recipients: Iterable[User],
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str,
+) -> int:
+    """The same message to each of `recipients` (see notify_each for the guarantees)."""
+    return notify_each([Message(user, kind, title, dedupe_key, body, url) for user in recipients])
+
+
+def notify_each(messages: Iterable[Message]) -> int:
+    """Record each message for its active recipient, at most once per (recipient, dedupe_key).
+
+    Runs in the caller's transaction, so a notification exists exactly when the event
+    that caused it commits; emails are published only after that commit. The number of
+    queries does not depend on the number of messages or recipients. Returns how many
+    notifications were new.
+    """
     messages = [m for m in messages if m.recipient.is_active]
     if not messages:
         return 0
     now = timezone.now()
-    keys = {m.dedupe_key for m in messages}
     with transaction.atomic():
         already = set(
-            Notification.objects.filter(dedupe_key__in=keys).values_list(
-                "recipient_id", "dedupe_key"
-            )
+            Notification.objects.filter(
+                dedupe_key__in={m.dedupe_key for m in messages},
+                recipient_id__in={m.recipient.pk for m in messages},
+            ).values_list("recipient_id", "dedupe_key")
         )
         rows, seen = [], set()
         for m in messages:
@@ -151,15 +99,32 @@ def notify_each(messages: list[Message]) -> int:
                     else EmailStatus.NOT_WANTED,
                 )
             )
+        # ignore_conflicts: a concurrent call with the same key may have won the race.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         created = list(
             Notification.objects.filter(
                 dedupe_key__in={r.dedupe_key for r in rows},
-                last_enqueued_at=now,  # stamps exactly this batch (created_at is auto_now_add)
+                recipient_id__in={r.recipient_id for r in rows},
+                last_enqueued_at=now,  # exactly this batch's rows, not a concurrent winner's
             ).values(*live.PUSHED_FIELDS, "email_status")
         )
         _after_commit(created)
     return len(rows)
+
+
+def _after_commit(created: list[dict]) -> None:
+    """Once the notifications commit: emails to the worker, pushes to open browsers."""
+    if not created:
+        return
+    pending = [row["id"] for row in created if row["email_status"] == EmailStatus.PENDING]
+    pushes = [{name: row[name] for name in live.PUSHED_FIELDS} for row in created]
+
+    def publish() -> None:
+        if pending:
+            publish_email_delivery(pending)
+        live.publish_notifications(pushes)
+
+    transaction.on_commit(publish)
 
 
 def publish_email_delivery(notification_ids: list[int]) -> None:

@@ -115,7 +115,9 @@ class Machine:
         }
 
     def label(self, state: str) -> str:
-        return str(self.states(state).label).lower()
+        """A state as a sentence says it: lower case, but an acronym ("MQL") stays as it is."""
+        text = str(self.states(state).label)
+        return text if text.isupper() else text.lower()
 
     def refusal(self, action: str, current: str) -> InvalidTransition:
         step = self.step(action)

@@ -115,12 +115,12 @@ def make_mql(owner, **fields):
     """A lead already handed to `owner`, with SLA due times from now."""
     from django.utils import timezone
 
-    from leads.services import _due_times, active_policy
+    from leads.services.sla import active_policy, due_times
 
     return make_lead(
         stage="mql",
         owner=owner,
         mql_at=timezone.now(),
-        **_due_times(timezone.now(), active_policy()),
+        **due_times(timezone.now(), active_policy()),
         **fields,
     )

@@ -171,6 +171,15 @@ def rep_mql(world: World, user) -> dict:
     return {"pk": world.objects["lead_pk"]}
 
 
+def colleague_mql(world: World, user) -> dict:
+    """An MQL owned by another rep: the matrix's rep may read it but not act on it."""
+    if "colleague_lead_pk" not in world.objects:
+        from tests.factories import make_mql
+
+        world.objects["colleague_lead_pk"] = make_mql(make_user("sales_rep")).pk
+    return {"pk": world.objects["colleague_lead_pk"]}
+
+
 def import_job(world: World, user) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -191,10 +200,10 @@ def scoring_rule(world: World, user) -> dict:
 
 
 def proposed_sla(world: World, user) -> dict:
-    from leads import services as lead_services
+    from leads.services import sla
 
     return {
-        "pk": lead_services.propose_sla(
+        "pk": sla.propose_sla(
             by=world.users["sales_lead"], accept_within_hours=3, contact_within_hours=20
         ).pk
     }
@@ -382,17 +391,27 @@ MATRIX: dict[str, list[Check]] = {
         Check("get", PAGE_FOR_EVERYONE, kwargs=rep_mql),
         Check("get", statuses(302, 404), kwargs=missing),
     ],
-    "leads:accept": [Check("post", WORKER_REDIRECT, kwargs=rep_mql)],
+    "leads:accept": [
+        Check("post", WORKER_REDIRECT, kwargs=rep_mql),
+        Check("post", statuses(302, 403, sales_lead=302), kwargs=colleague_mql),
+    ],
     "leads:reject": [
         Check(
             "post",
             WORKER_REDIRECT,
             kwargs=rep_mql,
             data=lambda w, u: {"reason": "no-budget", "note": "x"},
-        )
+        ),
+        Check(
+            "post",
+            statuses(302, 403, sales_lead=302),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"reason": "no-budget", "note": "x"},
+        ),
     ],
     "leads:contacted": [
-        Check("post", statuses(302, 403, sales_rep=409, sales_lead=409), kwargs=rep_mql)
+        Check("post", statuses(302, 403, sales_rep=409, sales_lead=409), kwargs=rep_mql),
+        Check("post", statuses(302, 403, sales_lead=409), kwargs=colleague_mql),
     ],
     "leads:convert": [
         Check(
@@ -400,7 +419,13 @@ MATRIX: dict[str, list[Check]] = {
             statuses(302, 403, sales_rep=409, sales_lead=409),
             kwargs=rep_mql,
             data=lambda w, u: {"stage": "sql"},
-        )
+        ),
+        Check(
+            "post",
+            statuses(302, 403, sales_lead=409),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"stage": "sql"},
+        ),
     ],
     "leads:reassign": [
         Check(
@@ -408,16 +433,32 @@ MATRIX: dict[str, list[Check]] = {
             statuses(302, 403, sales_lead=302),
             kwargs=rep_mql,
             data=lambda w, u: {"owner": w.users["sales_rep"].pk},
-        )
+        ),
+        Check(
+            "post",
+            statuses(302, 403, sales_lead=302),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"owner": w.users["sales_rep"].pk},
+        ),
     ],
-    "leads:recycle": [Check("post", statuses(302, 302, leadership=403), kwargs=rep_mql)],
+    # Marketing and sales leads recycle any lead, a rep only their own (issue 19, item 5).
+    "leads:recycle": [
+        Check("post", statuses(302, 302, leadership=403), kwargs=rep_mql),
+        Check("post", statuses(302, 302, sales_rep=403, leadership=403), kwargs=colleague_mql),
+    ],
     "leads:note": [
         Check(
             "post",
             statuses(302, 302, leadership=403),
             kwargs=rep_mql,
             data=lambda w, u: {"body": "Called"},
-        )
+        ),
+        Check(  # notes are shared: any rep may add what they know about a colleague's lead
+            "post",
+            statuses(302, 302, leadership=403),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"body": "Called"},
+        ),
     ],
     "leads:import": [Check("get", MARKETING_PAGE)],
     "leads:import_preview": [Check("get", MARKETING_PAGE, kwargs=import_job)],
@@ -685,7 +726,8 @@ MATRIX: dict[str, list[Check]] = {
         )
     ],
     "api:lead-accept": [
-        Check("post", statuses(401, 403, sales_rep=200, sales_lead=200), kwargs=rep_mql, api=True)
+        Check("post", statuses(401, 403, sales_rep=200, sales_lead=200), kwargs=rep_mql, api=True),
+        Check("post", statuses(401, 403, sales_lead=200), kwargs=colleague_mql, api=True),
     ],
     "api:lead-reject": [
         Check(
@@ -694,10 +736,18 @@ MATRIX: dict[str, list[Check]] = {
             kwargs=rep_mql,
             data=lambda w, u: {"reason": "no-budget", "note": "x"},
             api=True,
-        )
+        ),
+        Check(
+            "post",
+            statuses(401, 403, sales_lead=200),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"reason": "no-budget", "note": "x"},
+            api=True,
+        ),
     ],
     "api:lead-contacted": [
-        Check("post", statuses(401, 403, sales_rep=409, sales_lead=409), kwargs=rep_mql, api=True)
+        Check("post", statuses(401, 403, sales_rep=409, sales_lead=409), kwargs=rep_mql, api=True),
+        Check("post", statuses(401, 403, sales_lead=409), kwargs=colleague_mql, api=True),
     ],
     "api:lead-convert": [
         Check(
@@ -706,7 +756,14 @@ MATRIX: dict[str, list[Check]] = {
             kwargs=rep_mql,
             data=lambda w, u: {"stage": "sql"},
             api=True,
-        )
+        ),
+        Check(
+            "post",
+            statuses(401, 403, sales_lead=409),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"stage": "sql"},
+            api=True,
+        ),
     ],
     "api:lead-assign": [
         Check(
@@ -715,7 +772,39 @@ MATRIX: dict[str, list[Check]] = {
             kwargs=rep_mql,
             data=lambda w, u: {"owner": w.users["sales_rep"].pk},
             api=True,
-        )
+        ),
+        Check(
+            "post",
+            statuses(401, 403, sales_lead=200),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"owner": w.users["sales_rep"].pk},
+            api=True,
+        ),
+    ],
+    "api:lead-recycle": [
+        Check("post", statuses(401, 200, leadership=403), kwargs=rep_mql, api=True),
+        Check(
+            "post",
+            statuses(401, 200, sales_rep=403, leadership=403),
+            kwargs=colleague_mql,
+            api=True,
+        ),
+    ],
+    "api:lead-notes": [
+        Check(
+            "post",
+            statuses(401, 201, leadership=403),
+            kwargs=rep_mql,
+            data=lambda w, u: {"body": "Called"},
+            api=True,
+        ),
+        Check(
+            "post",
+            statuses(401, 201, leadership=403),
+            kwargs=colleague_mql,
+            data=lambda w, u: {"body": "Called"},
+            api=True,
+        ),
     ],
     "api:lead-transitions": [Check("get", API_FOR_EVERYONE, kwargs=rep_mql, api=True)],
     "api:lead-events": [

@@ -1,15 +1,12 @@
 import csv
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 from campaigns import home as campaign_home
 from leads import home as lead_home
 from portal import selectors, services
-from portal.errors import Conflict
+from portal.actions import joint_agreement_views
 from portal.models import SharedTarget
 from portal.periods import Period
 from portal.permissions import rule_required
@@ -84,9 +81,13 @@ def spreadsheet_value(value, kind: str):
 
 
 @rule_required("view_portal")
-def targets(request, form=None, error: str = "", status: int = 200):
+def targets(request):
     if request.method == "POST":
         return propose_targets(request)
+    return _targets_page(request)
+
+
+def _targets_page(request, forms: dict | None = None, error: str = "", status: int = 200):
     all_targets = list(
         SharedTarget.objects.select_related(
             "proposed_by", "marketing_approved_by", "sales_approved_by"
@@ -96,41 +97,21 @@ def targets(request, form=None, error: str = "", status: int = 200):
         "active": [t for t in all_targets if t.status == SharedTarget.Status.ACTIVE],
         "proposed": [t for t in all_targets if t.status == SharedTarget.Status.PROPOSED],
         "superseded": [t for t in all_targets if t.status == SharedTarget.Status.SUPERSEDED],
-        "form": form or TargetProposalForm(),
+        "form": (forms or {}).get("propose") or TargetProposalForm(),
         "action_error": error,
     }
     return render(request, "portal/targets.html", context, status=status)
 
 
-@rule_required("approve_agreements")
-def propose_targets(request):
-    form = TargetProposalForm(request.POST)
-    if form.is_valid():
-        try:
-            target = services.propose_targets(by=request.user, **form.service_fields())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                f"Proposed targets for {target.period_label}. The other team's leads are asked to approve.",
-            )
-            return redirect("dashboard:targets")
-    request.method = "GET"
-    return targets(request, form=form, status=400)
-
-
-@require_POST
-@rule_required("approve_agreements")
-def approve_targets(request, pk: int):
-    target = get_object_or_404(SharedTarget, pk=pk)
-    try:
-        target = services.approve_targets(target, by=request.user)
-    except Conflict as conflict:
-        request.method = "GET"
-        return targets(request, error=conflict.message, status=409)
-    if target.status == SharedTarget.Status.ACTIVE:
-        messages.success(request, f"Targets for {target.period_label} are agreed and active.")
-    else:
-        messages.success(request, "Approved for your team. Waiting for the other team's lead.")
-    return redirect("dashboard:targets")
+propose_targets, approve_targets = joint_agreement_views(
+    model=SharedTarget,
+    form_class=TargetProposalForm,
+    propose=services.propose_targets,
+    approve=services.approve_targets,
+    page=_targets_page,
+    url="dashboard:targets",
+    proposed=lambda target: (
+        f"Proposed targets for {target.period_label}. The other team's leads are asked to approve."
+    ),
+    agreed=lambda target: f"Targets for {target.period_label} are agreed and active.",
+)

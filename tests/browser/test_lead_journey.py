@@ -9,7 +9,7 @@ from django.apps import apps
 from playwright.sync_api import expect
 
 from leads.models import Lead, LeadStage
-from leads.services import hand_off
+from leads.services.handoff import hand_off
 from tests.browser.conftest import login, screenshot
 from tests.factories import make_campaign, make_user
 from tests.integration.conftest import (  # noqa: F401 (fixtures)

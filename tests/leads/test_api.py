@@ -118,7 +118,10 @@ def test_reject_needs_reason_and_note_and_wrong_stages_are_409(api_as, sales_rep
     again = client.post(
         f"/api/leads/{lead.pk}/reject/", {"reason": "no-budget", "note": "x"}, format="json"
     )
-    assert again.status_code == 409 and again.json()["required"] == ["MQL", "Accepted"]
+    assert again.status_code == 409 and again.json()["required"] == ["MQL", "accepted"]
+    assert again.json()["detail"] == (
+        "Cannot reject this lead: it is rejected, and it must be MQL or accepted."
+    )
     assert client.post(f"/api/leads/{lead.pk}/contacted/").status_code == 409
 
 
@@ -144,6 +147,26 @@ def test_per_role_rules_for_actions(api_as, users):
         .status_code
         == 400
     )
+
+
+def test_recycle_and_notes_through_the_api(api_as, users):
+    rep, colleague = users["sales_rep"], make_user("sales_rep")
+    theirs = make_mql(colleague)
+    refused = api_as(rep).post(f"/api/leads/{theirs.pk}/recycle/", {}, format="json")
+    assert refused.status_code == 403 and "another rep" in refused.json()["detail"]
+    recycled = api_as(users["marketer"]).post(
+        f"/api/leads/{theirs.pk}/recycle/", {"reason": "Next quarter"}, format="json"
+    )
+    assert recycled.status_code == 200
+    assert (recycled.json()["stage"], recycled.json()["owner"]) == ("recycled", None)
+    again = api_as(users["marketer"]).post(f"/api/leads/{theirs.pk}/recycle/")
+    assert again.status_code == 409 and again.json()["current"] == "recycled"
+    note = api_as(rep).post(f"/api/leads/{theirs.pk}/notes/", {"body": "Met her"}, format="json")
+    assert note.status_code == 201
+    assert (note.json()["author"], note.json()["body"]) == (rep.username, "Met her")
+    empty = api_as(rep).post(f"/api/leads/{theirs.pk}/notes/", {"body": " "}, format="json")
+    assert empty.status_code == 400 and "body" in empty.json()
+    assert api_as(users["leadership"]).post(f"/api/leads/{theirs.pk}/notes/").status_code == 403
 
 
 def test_list_filters_and_constant_queries(api_as, sales_rep, django_assert_max_num_queries):
@@ -204,26 +227,10 @@ def test_scoring_rules_settings_and_sla_policy(api_as, users):
         "mql_threshold": 60,
         "engagement_half_life_days": 14,
     }
-    assert (
-        api_as(sales_lead)
-        .put(
-            "/api/scoring-settings/",
-            {"mql_threshold": 70, "engagement_half_life_days": 10},
-            format="json",
-        )
-        .status_code
-        == 200
-    )
-    assert (
-        api_as(rep)
-        .put(
-            "/api/scoring-settings/",
-            {"mql_threshold": 1, "engagement_half_life_days": 10},
-            format="json",
-        )
-        .status_code
-        == 403
-    )
+    for who, threshold, answer in ((sales_lead, 70, 200), (rep, 1, 403)):
+        settings = {"mql_threshold": threshold, "engagement_half_life_days": 10}
+        put = api_as(who).put("/api/scoring-settings/", settings, format="json")
+        assert put.status_code == answer, who
     sla = api_as(rep).get("/api/sla-policy/").json()
     assert (sla["accept_within_hours"], sla["contact_within_hours"]) == (4, 24)
     proposed = api_as(sales_lead).put(

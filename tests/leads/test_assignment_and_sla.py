@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leads import services, sla
 from leads.models import Lead
+from leads.services import handoff, sla, stages
 from portal.models import Notification
 from tests.factories import make_lead, make_mql, make_user
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def qualify(leads):
     Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(score=100)
-    return services.hand_off([lead.pk for lead in leads])
+    return handoff.hand_off([lead.pk for lead in leads])
 
 
 def test_round_robin_within_the_region_skipping_inactive_reps():
@@ -73,11 +73,11 @@ def test_warning_at_75_percent_then_breach_escalates_to_sales_leads_once(sales_r
 
 def test_an_accepted_lead_is_not_warned_about_accepting_but_about_contact(sales_rep):
     lead = make_mql(sales_rep)
-    services.accept_lead(lead, by=sales_rep)
+    stages.accept_lead(lead, by=sales_rep)
     start = lead.assigned_at
     counts = sla.sweep(start + timedelta(hours=19))  # 75% of 24 h for first contact
     assert (counts["accept_warning"], counts["contact_warning"]) == (0, 1)
-    services.mark_contacted(lead, by=sales_rep)
+    stages.mark_contacted(lead, by=sales_rep)
     assert sla.sweep(start + timedelta(hours=30))["contact_breach"] == 0
 
 
@@ -98,14 +98,14 @@ def test_policy_needs_both_leads(marketing_lead, sales_lead, sales_rep):
     from leads.models import SlaPolicy
     from portal.errors import Conflict
 
-    proposal = services.propose_sla(by=sales_lead, accept_within_hours=2, contact_within_hours=8)
-    assert proposal.status == "proposed" and services.active_policy().accept_within_hours == 4
+    proposal = sla.propose_sla(by=sales_lead, accept_within_hours=2, contact_within_hours=8)
+    assert proposal.status == "proposed" and sla.active_policy().accept_within_hours == 4
     with pytest.raises(Conflict):
-        services.approve_sla(proposal, by=make_user("sales_lead"))
-    services.approve_sla(proposal, by=marketing_lead)
-    assert services.active_policy().version == proposal.version
+        sla.approve_sla(proposal, by=make_user("sales_lead"))
+    sla.approve_sla(proposal, by=marketing_lead)
+    assert sla.active_policy().version == proposal.version
     assert SlaPolicy.objects.get(version=1).status == "superseded"
     lead = make_lead(score=100)
-    services.hand_off([lead.pk])
+    handoff.hand_off([lead.pk])
     lead.refresh_from_db()
     assert lead.accept_due_at - lead.assigned_at == timedelta(hours=2)

@@ -3,15 +3,15 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from leads import services
 from leads.models import Lead, LeadStage
+from leads.services import ingest
 from tests.factories import make_campaign
 
 pytestmark = pytest.mark.django_db
 
 
 def test_upsert_by_email_in_any_case_never_blanks_a_value(marketer):
-    lead, created = services.upsert_lead(
+    lead, created = ingest.upsert_lead(
         {"email": "Ops@Nordfreight.example", "company": "Nordfreight", "title": "Director"},
         by=marketer,
     )
@@ -20,7 +20,7 @@ def test_upsert_by_email_in_any_case_never_blanks_a_value(marketer):
         and lead.email == "ops@nordfreight.example"
         and lead.email_domain == "nordfreight.example"
     )
-    again, created = services.upsert_lead(
+    again, created = ingest.upsert_lead(
         {"email": "OPS@nordfreight.EXAMPLE", "title": "", "phone": "+49 30 1234"}, by=marketer
     )
     assert not created and again.pk == lead.pk
@@ -32,18 +32,18 @@ def test_upsert_by_email_in_any_case_never_blanks_a_value(marketer):
 
 
 def test_upsert_by_external_id_first(marketer):
-    lead, _ = services.upsert_lead({"email": "a@x.example", "external_id": "crm-1"}, by=marketer)
-    moved, created = services.upsert_lead(
+    lead, _ = ingest.upsert_lead({"email": "a@x.example", "external_id": "crm-1"}, by=marketer)
+    moved, created = ingest.upsert_lead(
         {"email": "new.address@x.example", "external_id": "crm-1"}, by=marketer
     )
     assert not created and moved.pk == lead.pk and moved.email == "new.address@x.example"
 
 
 def test_ingest_never_moves_a_stage_backwards(marketer):
-    lead, _ = services.upsert_lead({"email": "a@x.example"}, by=marketer)
+    lead, _ = ingest.upsert_lead({"email": "a@x.example"}, by=marketer)
     Lead.objects.filter(pk=lead.pk).update(stage=LeadStage.ACCEPTED)
     with pytest.raises(ValidationError, match="Unknown field"):
-        services.upsert_lead({"email": "a@x.example", "stage": "new"}, by=marketer)
+        ingest.upsert_lead({"email": "a@x.example", "stage": "new"}, by=marketer)
     assert Lead.objects.get(pk=lead.pk).stage == LeadStage.ACCEPTED
 
 
@@ -64,7 +64,7 @@ def test_bulk_reports_each_row_and_good_rows_survive_bad_ones(marketer):
         {"email": "good5@x.example", "country": "Germany", "source_campaign": 99999},
         "not even an object",
     ]
-    results = services.ingest_leads(rows, by=marketer)
+    results = ingest.ingest_leads(rows, by=marketer)
     assert [r.status for r in results] == [
         "created",
         "error",
@@ -89,8 +89,8 @@ def test_bulk_reports_each_row_and_good_rows_survive_bad_ones(marketer):
 
 def test_the_same_body_twice_creates_nothing_new(marketer):
     rows = [{"email": f"lead{i}@x.example", "company": "X"} for i in range(50)]
-    first = services.ingest_leads(rows, by=marketer)
-    second = services.ingest_leads(rows, by=marketer)
+    first = ingest.ingest_leads(rows, by=marketer)
+    second = ingest.ingest_leads(rows, by=marketer)
     assert {r.status for r in first} == {"created"} and {r.status for r in second} == {"updated"}
     assert [r.id for r in first] == [r.id for r in second]
     assert Lead.objects.count() == 50
@@ -98,13 +98,13 @@ def test_the_same_body_twice_creates_nothing_new(marketer):
 
 def test_bulk_is_limited_to_1000_rows(marketer):
     with pytest.raises(ValidationError, match="at most 1000"):
-        services.ingest_leads([{"email": f"{i}@x.example"} for i in range(1001)], by=marketer)
+        ingest.ingest_leads([{"email": f"{i}@x.example"} for i in range(1001)], by=marketer)
 
 
 @pytest.mark.parametrize("role", ["sales_rep", "sales_lead", "leadership"])
 def test_only_marketing_ingests(users, role):
     with pytest.raises(PermissionDenied):
-        services.ingest_leads([{"email": "a@x.example"}], by=users[role])
+        ingest.ingest_leads([{"email": "a@x.example"}], by=users[role])
 
 
 def test_ingest_queries_do_not_grow_with_the_batch(marketer):
@@ -123,7 +123,7 @@ def test_ingest_queries_do_not_grow_with_the_batch(marketer):
             for i in range(count)
         ]  # fmt: skip
         with CaptureQueriesContext(connection) as captured:
-            services.ingest_leads(rows, by=marketer)
+            ingest.ingest_leads(rows, by=marketer)
         return len(captured.captured_queries)
 
     assert queries(5, 0) == queries(200, 100)
@@ -131,15 +131,13 @@ def test_ingest_queries_do_not_grow_with_the_batch(marketer):
 
 def test_events_need_a_known_lead_and_a_known_kind(marketer):
     with pytest.raises(ValidationError) as error:
-        services.record_event(by=marketer, kind="tweet", email="nobody@x.example")
+        ingest.record_event(by=marketer, kind="tweet", email="nobody@x.example")
     assert set(error.value.message_dict) == {"kind", "lead"}
 
 
 def test_an_external_id_cannot_take_over_another_leads_email(marketer):
-    services.upsert_lead({"email": "a@x.example", "external_id": "crm-1"}, by=marketer)
-    services.upsert_lead({"email": "b@x.example"}, by=marketer)
-    [result] = services.ingest_leads(
-        [{"email": "b@x.example", "external_id": "crm-1"}], by=marketer
-    )
+    ingest.upsert_lead({"email": "a@x.example", "external_id": "crm-1"}, by=marketer)
+    ingest.upsert_lead({"email": "b@x.example"}, by=marketer)
+    [result] = ingest.ingest_leads([{"email": "b@x.example", "external_id": "crm-1"}], by=marketer)
     assert result.status == "error" and "belongs to another lead" in result.errors["email"][0]
     assert Lead.objects.get(external_id="crm-1").email == "a@x.example"

@@ -4,7 +4,7 @@ import pytest
 from django.db.models.functions import Lower
 
 from leads.models import Lead
-from leads.services import ingest_leads
+from leads.services.ingest import ingest_leads
 from tests.concurrency import in_threads
 from tests.factories import make_user
 from tests.services import need_postgres

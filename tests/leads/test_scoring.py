@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leads import scoring, services
+from leads import scoring
 from leads.models import EngagementEvent, Lead, ScoringRule, ScoringSettings
+from leads.services import ingest, scoring_rules
 from personas.models import IcpSegment
 from tests.factories import make_lead, make_user
 
@@ -146,11 +147,9 @@ def test_negative_points_and_the_explanation_matches_the_stored_score():
 def test_crossing_the_threshold_hands_the_lead_to_a_rep(marketer):
     rep = make_user("sales_rep", region="EMEA")
     ScoringRule.objects.create(name="Demo", kind="engagement", event_kind="demo_request", points=70)
-    lead, _ = services.upsert_lead(
-        {"email": "ops@nordfreight.example", "country": "DE"}, by=marketer
-    )
+    lead, _ = ingest.upsert_lead({"email": "ops@nordfreight.example", "country": "DE"}, by=marketer)
     assert lead.stage == "new"
-    services.record_event(by=marketer, lead=lead, kind="demo_request")
+    ingest.record_event(by=marketer, lead=lead, kind="demo_request")
     lead.refresh_from_db()
     assert (lead.stage, lead.owner, lead.score) == ("mql", rep, 70)
     assert lead.accept_due_at == lead.assigned_at + timedelta(hours=4)
@@ -169,15 +168,15 @@ def test_a_rule_change_is_recorded_and_rescores_everyone(
 
     lead = make_lead(title="Director")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        created = services.save_rule(None, by=marketer, name="Directors", kind="fit", field="title", operator="contains",
+        created = scoring_rules.save_rule(None, by=marketer, name="Directors", kind="fit", field="title", operator="contains",
                                      value="director", points=25)  # fmt: skip
     assert len(callbacks) == 1  # the rescoring job is published after commit
     change = ScoringChange.objects.get()
     assert change.by == marketer and "added rule “Directors” (+25)" in change.summary
-    services.rescore_all()
+    scoring_rules.rescore_all()
     lead.refresh_from_db()
     assert lead.score == 25
-    services.save_rule(created, by=marketer, points=-5)
+    scoring_rules.save_rule(created, by=marketer, points=-5)
     assert ScoringChange.objects.count() == 2
 
 
@@ -199,7 +198,7 @@ def test_bad_rules_are_refused(marketer, fields, field):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        services.save_rule(None, by=marketer, **{"name": "x", "points": 5, **fields})
+        scoring_rules.save_rule(None, by=marketer, **{"name": "x", "points": 5, **fields})
     assert field in error.value.message_dict
 
 
@@ -208,10 +207,10 @@ def test_scoring_is_owned_by_marketing_and_sales_leads(users, role):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.update_scoring_settings(
+        scoring_rules.update_scoring_settings(
             by=users[role], mql_threshold=50, engagement_half_life_days=10
         )
-    services.update_scoring_settings(
+    scoring_rules.update_scoring_settings(
         by=users["sales_lead"], mql_threshold=50, engagement_half_life_days=10
     )
     assert ScoringSettings.current().mql_threshold == 50

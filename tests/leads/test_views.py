@@ -6,9 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from leads import services
 from leads.models import ImportJob, Lead
+from leads.services import ingest, stages
 from tests.factories import make_campaign, make_mql, make_user
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,20 @@ def test_the_queue_puts_the_next_deadline_first(as_user, sales_rep):
     html = as_user(sales_rep).get("/leads/").content.decode()
     assert html.index("Sooner") < html.index("Later")
     assert "overdue by" in html and "due in" in html
+
+
+def test_queue_and_list_rows_show_what_each_view_is_for(as_user, sales_rep, marketer):
+    lead = make_mql(sales_rep, first_name="Rita", title="Head of Ops", score=77)
+    stages.reject_lead(lead, by=sales_rep, reason="no-budget", note="Frozen")
+    breached = make_mql(sales_rep, first_name="Bruno")
+    Lead.objects.filter(pk=breached.pk).update(accept_breached_at=timezone.now())
+    queue = as_user(sales_rep).get("/leads/").content.decode()
+    assert 'data-testid="queue"' in queue and queue.count('data-testid="queue-row"') == 1
+    assert "Bruno" in queue and "Next deadline" in queue and "Why rejected" not in queue
+    listing = as_user(marketer).get("/leads/?view=all").content.decode()
+    assert 'data-testid="lead-list"' in listing and listing.count('data-testid="lead-row"') == 2
+    assert "Why rejected" in listing and "No budget" in listing and str(sales_rep) in listing
+    assert "SLA breached" in listing and "Next deadline" not in listing
 
 
 def test_queue_and_list_queries_are_constant(as_user, sales_rep, marketer):
@@ -51,10 +66,8 @@ def test_lead_page_explains_the_score_and_shows_the_timeline(as_user, sales_rep,
         value="director",
         points=25,
     )
-    lead, _ = services.upsert_lead(
-        {"email": "d@x.example", "title": "Director of Ops"}, by=marketer
-    )
-    services.add_note(lead, by=marketer, body="Met at LogiMAT")
+    lead, _ = ingest.upsert_lead({"email": "d@x.example", "title": "Director of Ops"}, by=marketer)
+    stages.add_note(lead, by=marketer, body="Met at LogiMAT")
     html = as_user(sales_rep).get(f"/leads/{lead.pk}/").content.decode()
     assert "+25" in html and "title contains &#x27;director&#x27;" in html and "= 25" in html
     assert "Met at LogiMAT" in html and "Lead created" in html
@@ -72,16 +85,14 @@ def test_accept_and_reject_from_the_page(as_user, sales_rep):
     assert "Marketing sees your reason." in done.content.decode()
     wrong = client.post(f"/leads/{two.pk}/accept/")
     assert (
-        wrong.status_code == 409 and "it is Rejected, and it must be MQL" in wrong.content.decode()
+        wrong.status_code == 409 and "it is rejected, and it must be MQL" in wrong.content.decode()
     )
 
 
 def test_marketing_sees_the_reason_on_the_lead_and_the_campaign(as_user, sales_rep, marketer):
     campaign = make_campaign(owner=marketer)
     lead = make_mql(sales_rep, source_campaign=campaign)
-    services.reject_lead(
-        lead, by=sales_rep, reason="not-icp", note="Twelve employees, no warehouse"
-    )
+    stages.reject_lead(lead, by=sales_rep, reason="not-icp", note="Twelve employees, no warehouse")
     lead_html = as_user(marketer).get(f"/leads/{lead.pk}/").content.decode()
     assert "Rejected: Not in our ICP." in lead_html and "Twelve employees" in lead_html
     campaign_html = as_user(marketer).get(f"/campaigns/{campaign.pk}/").content.decode()

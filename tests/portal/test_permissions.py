@@ -54,6 +54,8 @@ def test_every_rule_has_roles_and_a_description():
         ("edit_personas", {"marketer", "marketing_lead", "sales_rep", "sales_lead"}),
         ("work_leads", {"sales_rep", "sales_lead"}),
         ("assign_leads", {"sales_lead"}),
+        ("recycle_leads", {"marketer", "marketing_lead", "sales_rep", "sales_lead"}),
+        ("note_on_leads", {"marketer", "marketing_lead", "sales_rep", "sales_lead"}),
         ("approve_agreements", {"marketing_lead", "sales_lead"}),
         ("view_portal", {"marketer", "marketing_lead", "sales_rep", "sales_lead", "leadership"}),
     ],
@@ -72,6 +74,35 @@ def test_object_rule_a_rep_works_only_their_own_leads_a_sales_lead_any(users):
     assert not can(users["sales_rep"], "work_leads", theirs)
     assert can(users["sales_lead"], "work_leads", theirs)
     assert not can(users["marketer"], "work_leads", mine)
+
+
+def test_object_rule_a_rep_recycles_only_their_own_leads_marketing_and_sales_leads_any(users):
+    class Lead:
+        def __init__(self, owner):
+            self.owner_id = owner.pk if owner else None
+
+    mine, theirs, nobodys = Lead(users["sales_rep"]), Lead(make_user("sales_rep")), Lead(None)
+    allowed = {
+        name: [can(user, "recycle_leads", lead) for lead in (mine, theirs, nobodys)]
+        for name, user in users.items()
+    }
+    assert allowed == {
+        "marketer": [True, True, True],
+        "marketing_lead": [True, True, True],
+        "sales_rep": [True, False, False],
+        "sales_lead": [True, True, True],
+        "leadership": [False, False, False],
+    }
+
+
+def test_require_says_whether_the_role_or_the_object_is_the_problem(users):
+    class Lead:
+        owner_id = None
+
+    with pytest.raises(PermissionDenied, match="belongs to another rep"):
+        require(users["sales_rep"], "recycle_leads", Lead())
+    with pytest.raises(PermissionDenied, match="may not: send leads back to nurture"):
+        require(users["leadership"], "recycle_leads", Lead())
 
 
 def test_require_raises_permission_denied_with_a_readable_reason(users):

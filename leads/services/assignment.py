@@ -7,60 +7,20 @@ reps falls back to all active reps; with no reps at all, to the sales leads.
 
 from portal.models import User
 
-from .models import AssignmentCursor
+from ..models import AssignmentCursor
 
+# Sales regions by ISO country code; a lead from elsewhere goes to everyone's pool.
+COUNTRIES_OF_REGION = {
+    "EMEA": "AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT "
+    "RO SE SI SK AE SA IL ZA EG MA NG KE TR",
+    "North America": "US CA MX",
+    "Latin America": "BR AR CL CO PE UY",
+    "APAC": "AU NZ JP KR CN HK SG IN ID MY PH TH VN TW",
+}
 REGION_OF_COUNTRY = {
-    **dict.fromkeys(
-        [
-            "AT",
-            "BE",
-            "BG",
-            "CH",
-            "CY",
-            "CZ",
-            "DE",
-            "DK",
-            "EE",
-            "ES",
-            "FI",
-            "FR",
-            "GB",
-            "GR",
-            "HR",
-            "HU",
-            "IE",
-            "IS",
-            "IT",
-            "LI",
-            "LT",
-            "LU",
-            "LV",
-            "MT",
-            "NL",
-            "NO",
-            "PL",
-            "PT",
-            "RO",
-            "SE",
-            "SI",
-            "SK",
-            "AE",
-            "SA",
-            "IL",
-            "ZA",
-            "EG",
-            "MA",
-            "NG",
-            "KE",
-            "TR",
-        ],
-        "EMEA",
-    ),
-    **dict.fromkeys(["US", "CA", "MX"], "North America"),
-    **dict.fromkeys(["BR", "AR", "CL", "CO", "PE", "UY"], "Latin America"),
-    **dict.fromkeys(
-        ["AU", "NZ", "JP", "KR", "CN", "HK", "SG", "IN", "ID", "MY", "PH", "TH", "VN", "TW"], "APAC"
-    ),
+    country: region
+    for region, countries in COUNTRIES_OF_REGION.items()
+    for country in countries.split()
 }
 
 
