@@ -21,7 +21,7 @@ SELECT
     'gen' || g || '@firm' || (g %% 50000) || '.example', 'firm' || (g %% 50000) || '.example', 'Gen', 'Lead',
     '', '', 'Firm', '', 'Logistics', 'DE', 'EMEA', 0, 0, score, stage, '', created, created,
     CASE WHEN g %% 10 = 0 THEN NULL ELSE %(first_campaign)s + g %% %(campaigns)s END,
-    CASE WHEN r < 0.33 THEN %(first_rep)s + g %% %(reps)s END,
+    CASE WHEN r < 0.33 THEN (%(rep_ids)s::bigint[])[1 + g %% %(reps)s] END,
     CASE WHEN r < 0.33 THEN created + interval '1 day' END,
     CASE WHEN r < 0.33 THEN created + interval '1 day' END,
     CASE WHEN r < 0.33 THEN created + interval '1 day 4 hours' END,
@@ -63,10 +63,14 @@ def generate(lead_count: int, campaign_count: int):
     from portal.models import User
 
     assert connection.vendor == "postgresql", "this benchmark needs PostgreSQL"
-    owner = User.objects.create(username="bench-marketer", team="marketing")
-    reps = User.objects.bulk_create(
-        User(username=f"bench-rep{i}", team="sales", first_name=f"Rep {i}") for i in range(20)
-    )
+    # get_or_create: another benchmark in the same database may have made some of them.
+    owner, _ = User.objects.get_or_create(username="bench-marketer", defaults={"team": "marketing"})
+    reps = [
+        User.objects.get_or_create(
+            username=f"bench-rep{i}", defaults={"team": "sales", "first_name": f"Rep {i}"}
+        )[0]
+        for i in range(20)
+    ]
     campaigns = Campaign.objects.bulk_create(
         Campaign(name=f"Campaign {i:03}", owner=owner, status="completed", budget=1000 + 100 * i,
                  starts_on=date(2025, 1, 1), ends_on=date(2026, 12, 31), objective="", brief="")
@@ -77,7 +81,7 @@ def generate(lead_count: int, campaign_count: int):
     )
     params = {
         "first_campaign": min(c.pk for c in campaigns), "campaigns": campaign_count,
-        "first_rep": min(r.pk for r in reps), "reps": len(reps),
+        "rep_ids": [r.pk for r in reps], "reps": len(reps),
         "first_reason": RejectionReason.objects.order_by("pk").first().pk,
     }  # fmt: skip
     with connection.cursor() as cursor:

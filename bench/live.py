@@ -32,10 +32,11 @@ def free_port() -> int:
 
 
 class Servers:
-    """`count` web processes on free ports; one Redis channel-layer prefix shared by them
+    """`count` web servers on free ports (each with `workers` processes, as
+    `python -m portal.deploy web` runs them); one Redis channel-layer prefix shared by them
     and by this process (so a launch here reaches them)."""
 
-    def __init__(self, count: int, **extra_env: str):
+    def __init__(self, count: int, *, workers: int = 1, **extra_env: str):
         from django.conf import settings
 
         from portal.server import web_command
@@ -59,7 +60,7 @@ class Servers:
         self.processes, self.urls = [], []
         for _ in range(count):
             port = free_port()
-            command = web_command(host="127.0.0.1", port=port, access_log=False)
+            command = web_command(host="127.0.0.1", port=port, workers=workers, access_log=False)
             self.processes.append(
                 subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
             )
