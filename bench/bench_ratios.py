@@ -136,9 +136,8 @@ def check(base: str, row: Row) -> None:
 
 def measure(base: str, rows: list[Row], seconds: float) -> None:
     for row in rows:
-        check(base, row)
-        for path in (row.tandem, row.bare):  # warm both (caches, plans) before any round
-            wrk(f"http://{base}{path}", row.cookie, clients=row.clients, seconds=1)
+        for _ in range(2):  # checks both, and warms caches and plans before any round
+            check(base, row)
         for number in range(ROUNDS):
             sides = [("tandem", row.tandem), ("bare", row.bare)]
             for side, path in sides if number % 2 == 0 else reversed(sides):
