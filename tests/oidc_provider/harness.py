@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import select
 import subprocess
 import sys
 import urllib.request
@@ -18,6 +19,7 @@ CLIENT_ID = "tandem"
 CLIENT_SECRET = "tandem-client-secret-for-tests"
 TEAM_GROUPS = "marketing=tandem-marketing,sales=tandem-sales,leadership=tandem-leadership"
 LEAD_GROUPS = "tandem-leads"
+START_TIMEOUT_SECONDS = 60
 
 
 @dataclass
@@ -102,7 +104,9 @@ def start(data_dir: Path) -> Provider:
         stderr=log,
         text=True,
     )
-    line = process.stdout.readline()  # serve.py prints READY once it answers
+    # serve.py prints READY once it answers; a provider that never starts fails the test.
+    ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT_SECONDS)
+    line = process.stdout.readline() if ready else ""
     if not line.startswith("READY "):
         process.kill()
         raise RuntimeError(
