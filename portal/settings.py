@@ -137,6 +137,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so a real Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test" / "tandem-test.sqlite3")}
+elif env_bool("DATABASE_POOL", True):
+    # A connection pool in each process. Under uvicorn (ASGI) every request runs in a thread
+    # of its own, so Django's persistent connections (CONN_MAX_AGE) are never reused: each
+    # request opened a connection (and authenticated it) and left it to the garbage
+    # collector, until PostgreSQL refused more ("too many clients"). The pool hands each
+    # request a warm connection and caps what a process holds.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DATABASE_POOL_SIZE", 10),
+        "timeout": 10,  # seconds a request waits for a free connection before failing
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache when REDIS_URL is set ------------------------------------
@@ -259,6 +271,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "launch-due-campaigns": {"task": "campaigns.tasks.launch_due_campaigns", "schedule": 60.0},
     "sweep-lead-sla": {"task": "leads.tasks.sweep_sla", "schedule": 60.0},
+    "compact-lead-rollups": {"task": "leads.tasks.compact_rollups", "schedule": 60.0},
     "remind-asset-reviews": {
         "task": "campaigns.tasks.remind_asset_reviews",
         "schedule": crontab(hour=7, minute=0),  # daily; one digest per owner per day at most
