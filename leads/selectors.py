@@ -34,7 +34,9 @@ def queue_for(user: User) -> QuerySet[Lead]:
 
 def lead_list(*, stage: str = "", owner: User | None = None, campaign: int | None = None, min_score: int | None = None,
               q: str = "", breached: bool = False) -> QuerySet[Lead]:  # fmt: skip
-    leads = Lead.objects.select_related("owner", "source_campaign", "rejection_reason")
+    """Leads matching the filters, newest first (the API reads its columns with values();
+    the page adds what its rows show, `for_list_page`)."""
+    leads = Lead.objects.all()
     if stage:
         leads = leads.filter(stage=stage)
     if owner is not None:
@@ -53,7 +55,12 @@ def lead_list(*, stage: str = "", owner: User | None = None, campaign: int | Non
                 Q(email__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
                 | Q(company__icontains=word)
             )  # fmt: skip
-    return with_next_due(leads).order_by("-created_at", "-pk")
+    return leads.order_by("-created_at", "-pk")
+
+
+def for_list_page(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """What the lead list page shows of each lead, in the same query."""
+    return leads.select_related("owner", "source_campaign", "rejection_reason")
 
 
 @dataclass

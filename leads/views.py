@@ -51,10 +51,10 @@ def index(request):
         )
     filters = LeadFilterForm(request.GET or None, user=request.user)
     criteria = filters.cleaned_data if filters.is_valid() else {}
-    leads = selectors.lead_list(
+    leads = selectors.for_list_page(selectors.lead_list(
         stage=criteria.get("stage", ""), owner=criteria.get("owner"), campaign=criteria.get("source_campaign"),
         min_score=criteria.get("min_score"), q=criteria.get("q", ""), breached=criteria.get("breached", False),
-    )  # fmt: skip
+    ))  # fmt: skip
     return render(
         request, "leads/list.html",
         {"page": Paginator(leads, 50).get_page(request.GET.get("page")), "filters": filters, "stages": LeadStage},

@@ -1,9 +1,14 @@
 """Leads API per shared/API.md."""
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from leads.models import ImportJob, Lead, ScoringRule
+from leads.api import LeadSerializer
+from leads.models import ImportJob, Lead, RejectionReason, ScoringRule
 from tests.factories import make_campaign, make_lead, make_mql, make_user
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +195,24 @@ def test_list_filters_and_constant_queries(api_as, sales_rep, django_assert_max_
     assert client.get("/api/leads/?q=nordfreight").json()["count"] == 5
     assert client.get("/api/leads/?stage=bogus").status_code == 400
     assert mine
+
+
+def test_list_rows_are_exactly_what_the_lead_serializer_gives(as_user, sales_lead):
+    """The list reads values() for speed; each row must be LeadSerializer's, field for field."""
+    campaign = make_campaign()
+    make_mql(sales_lead, source_campaign=campaign, annual_revenue=Decimal("1234567.5"), employees=300,
+             external_id="crm-1", created_at=datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC))  # fmt: skip
+    make_lead(stage="rejected", rejection_reason=RejectionReason.objects.first(), rejection_note="No",
+              amount=Decimal("10"), accepted_at=datetime(2026, 3, 2, tzinfo=UTC))  # fmt: skip
+    make_lead()
+    sales_lead.timezone = "America/New_York"  # times in the reader's own timezone
+    sales_lead.save()
+    listed = as_user(sales_lead).get("/api/leads/").json()["results"]
+    with timezone.override("America/New_York"):
+        expected = LeadSerializer(Lead.objects.order_by("-created_at", "-pk"), many=True).data
+    assert listed == [dict(row) for row in expected]
+    assert listed[-1]["created_at"] == "2026-03-01T07:30:15.123456-05:00"
+    assert listed[-1]["annual_revenue"] == "1234567.50" and listed[1]["rejection_reason"]
 
 
 def test_scoring_rules_settings_and_sla_policy(api_as, users):
