@@ -3,19 +3,33 @@
 A period is a half-open range of aware datetimes [start, end). A funnel count is how
 many leads reached that stage in the period (the stage's date falls in it), which is
 what the shared targets measure ("MQLs this quarter"). Conversion between two stages is
-the ratio of those counts. Every figure is one aggregate query, whatever the lead count.
+the ratio of those counts.
+
+Every figure is a few small queries, whatever the lead count: the whole UTC days of a
+period come from the per-day rollups (leads.rollups), the hours at either end (a period
+in a viewer's own timezone starts and ends mid-day in UTC) from the lead table. What no
+per-day sum can hold is read from the period's leads through indexes made for it: the
+SLA medians (an index-only scan of lead_assigned_at_reached on PostgreSQL) and the leads
+still inside an SLA window (few, found by their due time). The `*_from_leads` functions
+count the same figures from the lead table alone: the hours at the ends, one campaign's
+calibration, and what the tests compare the rollups with.
 """
 
+import operator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import reduce
 from itertools import pairwise
 
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from portal.db import HoursBetween, Median
+from portal.models import User
 from portal.periods import Span
 
-from .models import Lead, LeadStage
+from .models import FunnelDay, Lead, LeadStage, RejectionDay, RejectionReason, ScoreDay, SlaDay
 
 # Funnel stages in order, with the date that says a lead reached each one.
 FUNNEL = [
@@ -34,12 +48,52 @@ def ratio(part, whole) -> float | None:
     return float(part) / float(whole) if whole else None
 
 
+@dataclass(frozen=True)
+class Spans:
+    """Several spans filtered as one (their ranges OR-ed): the hours at either end of a period."""
+
+    parts: tuple[Span, ...]
+
+    def q(self, field: str) -> Q:
+        return reduce(operator.or_, (part.q(field) for part in self.parts))
+
+
+def whole_days(span: Span) -> tuple[tuple[date, date] | None, Spans | None]:
+    """The whole UTC days inside `span` as dates [first, stop) (read from the rollups), and
+    the hours at either end that are not whole days (read from the lead table)."""
+    start, end = span.start.astimezone(UTC), span.end.astimezone(UTC)
+    first = datetime.combine(start.date(), time.min, UTC)
+    if first < start:
+        first += timedelta(days=1)
+    stop = datetime.combine(end.date(), time.min, UTC)
+    if first >= stop:
+        return None, Spans((span,))
+    ends = [Span(a, b) for a, b in ((start, first), (stop, end)) if a < b]
+    return (first.date(), stop.date()), Spans(tuple(ends)) if ends else None
+
+
+def _in_days(rollup, days: tuple[date, date]):
+    return rollup.objects.filter(day__gte=days[0], day__lt=days[1]).order_by()
+
+
+def _add(into: dict, key, counts: dict) -> None:
+    if key in into:
+        for name, value in counts.items():
+            into[key][name] += value
+    else:
+        into[key] = dict(counts)
+
+
 def _leads(campaign_id: int | None):
     leads = Lead.objects.order_by()
     return leads.filter(source_campaign_id=campaign_id) if campaign_id else leads
 
 
-def _stage_counts(span: Span) -> dict:
+# --- The funnel -----------------------------------------------------------------------------
+FUNNEL_SUMS = [*(key for key, _, _ in FUNNEL), "rejected", "pipeline", "won_amount"]
+
+
+def _stage_counts(span) -> dict:
     counts = {key: Count("pk", filter=span.q(field)) for key, _, field in FUNNEL}
     return {
         **counts,
@@ -49,7 +103,7 @@ def _stage_counts(span: Span) -> dict:
     }
 
 
-def _touched(span: Span) -> Q:
+def _touched(span) -> Q:
     """Leads with anything in the period (so the scan skips the rest)."""
     q = Q()
     for field in [f for _, _, f in FUNNEL] + ["closed_at"]:
@@ -57,8 +111,8 @@ def _touched(span: Span) -> Q:
     return q
 
 
-def funnel_by_campaign(span: Span, campaign_id: int | None = None) -> dict[int | None, dict]:
-    """Stage counts, rejections, pipeline and won amounts per source campaign (None: no campaign)."""
+def funnel_from_leads(span, campaign_id: int | None = None) -> dict[int | None, dict]:
+    """funnel_by_campaign counted from the lead table."""
     rows = (
         _leads(campaign_id)
         .filter(_touched(span))
@@ -66,6 +120,26 @@ def funnel_by_campaign(span: Span, campaign_id: int | None = None) -> dict[int |
         .annotate(**_stage_counts(span))
     )
     return {row.pop("source_campaign_id"): row for row in rows}
+
+
+def funnel_by_campaign(span: Span, campaign_id: int | None = None) -> dict[int | None, dict]:
+    """Stage counts, rejections, pipeline and won amounts per source campaign (None: no
+    campaign), for the campaigns with anything in the period."""
+    days, ends = whole_days(span)
+    found: dict[int | None, dict] = {}
+    if days:
+        rows = _in_days(FunnelDay, days)
+        if campaign_id:
+            rows = rows.filter(campaign_id=campaign_id)
+        sums = {name: Sum(name) for name in [*FUNNEL_SUMS, "closed"]}
+        for row in rows.values("campaign_id").annotate(**sums):
+            closed = row.pop("closed")
+            if closed or any(row[key] for key, _, _ in FUNNEL):  # touched in the period
+                _add(found, row.pop("campaign_id") or None, row)
+    if ends:
+        for key, row in funnel_from_leads(ends, campaign_id).items():
+            _add(found, key, row)
+    return found
 
 
 def add_conversions(counts: dict) -> dict:
@@ -93,16 +167,14 @@ def sum_counts(rows) -> dict:
     return total
 
 
-def sla_summary(span: Span) -> dict:
-    """How sales met the SLA for leads assigned in the period, overall and per owner.
+# --- The SLA ----------------------------------------------------------------------------------
+SLA_SUMS = ["assigned", "accepted", "accepted_within", "contacted_within", "breached"]
 
-    "Within SLA" is measured on leads whose window has closed or that were acted on:
-    a lead still waiting inside its window is neither a success nor a miss yet.
-    """
-    now = timezone.now()
+
+def _sla_aggregates(now) -> dict:
     waiting_to_accept = Q(stage=LeadStage.MQL, accept_due_at__gt=now)
     waiting_for_contact = Q(contacted_at__isnull=True, contact_due_at__gt=now)
-    aggregates = {
+    return {
         "assigned": Count("pk"),
         "accept_measured": Count("pk", filter=~waiting_to_accept),
         "accepted_within": Count("pk", filter=Q(accepted_at__lte=F("accept_due_at"))),
@@ -112,6 +184,12 @@ def sla_summary(span: Span) -> dict:
             "pk",
             filter=Q(accept_breached_at__isnull=False) | Q(contact_breached_at__isnull=False),
         ),
+        **_medians(),
+    }
+
+
+def _medians() -> dict:
+    return {
         "median_hours_to_accept": Median(
             HoursBetween("assigned_at", "accepted_at"), filter=Q(accepted_at__isnull=False)
         ),
@@ -119,26 +197,128 @@ def sla_summary(span: Span) -> dict:
             HoursBetween("assigned_at", "contacted_at"), filter=Q(contacted_at__isnull=False)
         ),
     }
+
+
+def _rates(row: dict) -> dict:
+    row["accepted_within_rate"] = ratio(row["accepted_within"], row["accept_measured"])
+    row["contacted_within_rate"] = ratio(row["contacted_within"], row["contact_measured"])
+    return row
+
+
+def _owner_names(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        full = f"{row.pop('owner__first_name')} {row.pop('owner__last_name')}".strip()
+        row["owner"] = full or row["owner__username"]
+        row.pop("owner__username")
+    return rows
+
+
+def sla_from_leads(span: Span, now=None) -> dict:
+    """sla_summary counted from the lead table."""
+    aggregates = _sla_aggregates(now or timezone.now())
     assigned = Lead.objects.order_by().filter(span.q("assigned_at"))
-    overall = assigned.aggregate(**aggregates)
     owners = list(
         assigned.filter(owner__isnull=False)
         .values("owner_id", "owner__first_name", "owner__last_name", "owner__username")
         .annotate(**aggregates)
         .order_by("-breached", "owner__first_name", "owner__username")
     )
-    for row in [overall, *owners]:
-        row["accepted_within_rate"] = ratio(row["accepted_within"], row["accept_measured"])
-        row["contacted_within_rate"] = ratio(row["contacted_within"], row["contact_measured"])
-    for row in owners:
-        full = f"{row.pop('owner__first_name')} {row.pop('owner__last_name')}".strip()
-        row["owner"] = full or row["owner__username"]
-        row.pop("owner__username")
-    return {"overall": overall, "owners": owners}
+    return {
+        "overall": _rates(assigned.aggregate(**aggregates)),
+        "owners": _owner_names([_rates(row) for row in owners]),
+    }
 
 
-def rejection_reasons(span: Span, campaign_id: int | None = None) -> list[dict]:
-    """Leads rejected in the period, counted per campaign and reason."""
+def sla_summary(span: Span, now=None) -> dict:
+    """How sales met the SLA for leads assigned in the period, overall and per owner.
+
+    "Within SLA" is measured on leads whose window has closed or that were acted on:
+    a lead still waiting inside its window is neither a success nor a miss yet.
+    """
+    now = now or timezone.now()
+    days, ends = whole_days(span)
+    counts: dict[int | None, dict] = {}
+    if days:
+        rows = _in_days(SlaDay, days).values("owner_id").annotate(**{n: Sum(n) for n in SLA_SUMS})
+        for row in rows:
+            _add(counts, row.pop("owner_id") or None, row)
+    if ends:
+        rows = (
+            Lead.objects.order_by()
+            .filter(ends.q("assigned_at"))
+            .values("owner_id")
+            .annotate(
+                assigned=Count("pk"),
+                accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+                accepted_within=Count("pk", filter=Q(accepted_at__lte=F("accept_due_at"))),
+                contacted_within=Count("pk", filter=Q(contacted_at__lte=F("contact_due_at"))),
+                breached=Count(
+                    "pk",
+                    filter=Q(accept_breached_at__isnull=False)
+                    | Q(contact_breached_at__isnull=False),
+                ),
+            )
+        )
+        for row in rows:
+            _add(counts, row.pop("owner_id"), row)
+    assigned = Lead.objects.order_by().filter(span.q("assigned_at"))
+    # Still inside a window: a few recent leads, by due time (lead_accept_waiting and
+    # lead_contact_waiting).
+    waiting_to_accept = Q(stage=LeadStage.MQL, accept_due_at__gt=now)
+    waiting_for_contact = Q(
+        accepted_at__isnull=False, contacted_at__isnull=True, contact_due_at__gt=now
+    )
+    waiting = {
+        row.pop("owner_id"): row
+        for row in assigned.filter(waiting_to_accept | waiting_for_contact)
+        .values("owner_id")
+        .annotate(
+            accept=Count("pk", filter=waiting_to_accept),
+            contact=Count("pk", filter=waiting_for_contact),
+        )
+    }
+    # Medians hold no per-day sum: read from the period's acted-on leads (index-only).
+    acted = assigned.filter(Q(accepted_at__isnull=False) | Q(contacted_at__isnull=False))
+    medians = {row.pop("owner_id"): row for row in acted.values("owner_id").annotate(**_medians())}
+    overall_medians = acted.aggregate(**_medians())
+
+    def figures(sums: dict, waits: dict, middle: dict) -> dict:
+        return _rates({
+            "assigned": sums["assigned"],
+            "accept_measured": sums["assigned"] - waits.get("accept", 0),
+            "accepted_within": sums["accepted_within"],
+            "contact_measured": sums["accepted"] - waits.get("contact", 0),
+            "contacted_within": sums["contacted_within"],
+            "breached": sums["breached"],
+            "median_hours_to_accept": middle.get("median_hours_to_accept"),
+            "median_hours_to_contact": middle.get("median_hours_to_contact"),
+        })  # fmt: skip
+
+    total = {name: sum(row[name] for row in counts.values()) for name in SLA_SUMS}
+    waits = {name: sum(row[name] for row in waiting.values()) for name in ("accept", "contact")}
+    overall = figures(total, waits, overall_medians)
+    people = {
+        user["pk"]: (rank, user)
+        for rank, user in enumerate(
+            User.objects.filter(pk__in=[o for o, row in counts.items() if o and row["assigned"]])
+            .order_by("first_name", "username")
+            .values("pk", "first_name", "last_name", "username")
+        )
+    }
+    owners = []
+    for owner, sums in counts.items():
+        if owner not in people:
+            continue  # no owner, or none assigned in the period after all
+        rank, user = people[owner]
+        row = {"owner_id": owner, **figures(sums, waiting.get(owner, {}), medians.get(owner, {}))}
+        full = f"{user['first_name']} {user['last_name']}".strip()
+        owners.append((-row["breached"], rank, {**row, "owner": full or user["username"]}))
+    return {"overall": overall, "owners": [row for *_, row in sorted(owners, key=lambda o: o[:2])]}
+
+
+# --- Rejections -------------------------------------------------------------------------------
+def rejection_reasons_from_leads(span, campaign_id: int | None = None) -> list[dict]:
+    """rejection_reasons counted from the lead table."""
     return list(
         _leads(campaign_id)
         .filter(span.q("closed_at"), stage=LeadStage.REJECTED)
@@ -148,6 +328,49 @@ def rejection_reasons(span: Span, campaign_id: int | None = None) -> list[dict]:
     )
 
 
+def rejection_reasons(span: Span, campaign_id: int | None = None) -> list[dict]:
+    """Leads rejected in the period, counted per campaign and reason: by campaign (no
+    campaign last), the most frequent reason first."""
+    days, ends = whole_days(span)
+    counts: dict[tuple, int] = {}
+    if days:
+        rows = _in_days(RejectionDay, days)
+        if campaign_id:
+            rows = rows.filter(campaign_id=campaign_id)
+        for row in rows.values("campaign_id", "reason_id").annotate(count=Sum("rejected")):
+            key = (row["campaign_id"] or None, row["reason_id"] or None)
+            counts[key] = counts.get(key, 0) + row["count"]
+    if ends:
+        rows = (
+            _leads(campaign_id)
+            .filter(ends.q("closed_at"), stage=LeadStage.REJECTED)
+            .values("source_campaign_id", "rejection_reason_id")
+            .annotate(count=Count("pk"))
+        )
+        for row in rows:
+            key = (row["source_campaign_id"], row["rejection_reason_id"])
+            counts[key] = counts.get(key, 0) + row["count"]
+    labels = dict(
+        RejectionReason.objects.filter(pk__in={r for _, r in counts if r}).values_list(
+            "pk", "label"
+        )
+    )
+    by_label: dict[tuple, int] = {}
+    for (campaign, reason), count in counts.items():
+        key = (campaign, labels.get(reason))
+        by_label[key] = by_label.get(key, 0) + count
+    rows = [
+        {"source_campaign_id": campaign, "rejection_reason__label": label, "count": count}
+        for (campaign, label), count in by_label.items()
+        if count
+    ]
+    return sorted(rows, key=lambda r: (
+        r["source_campaign_id"] is None, r["source_campaign_id"] or 0, -r["count"],
+        r["rejection_reason__label"] is None, r["rejection_reason__label"] or "",
+    ))  # fmt: skip
+
+
+# --- Scoring calibration ---------------------------------------------------------------------
 def band_label(low, high) -> str:
     if low is None:
         return f"below {high}"
@@ -156,9 +379,8 @@ def band_label(low, high) -> str:
     return f"{low} to {high - 1}"
 
 
-def score_calibration(span: Span, campaign_id: int | None = None) -> list[dict]:
-    """Leads created in the period, by score band: how many reached MQL, SQL and won so far."""
-    band = Case(
+def _band() -> Case:
+    return Case(
         *(
             When(
                 Q(**({"score__gte": low} if low is not None else {}))
@@ -169,11 +391,14 @@ def score_calibration(span: Span, campaign_id: int | None = None) -> list[dict]:
         ),
         output_field=IntegerField(),
     )
-    rows = {
-        row["band"]: row
+
+
+def _calibration_rows(span, campaign_id: int | None) -> dict[int, dict]:
+    return {
+        row.pop("band"): row
         for row in _leads(campaign_id)
         .filter(span.q("created_at"))
-        .annotate(band=band)
+        .annotate(band=_band())
         .values("band")
         .annotate(
             leads=Count("pk"),
@@ -182,6 +407,9 @@ def score_calibration(span: Span, campaign_id: int | None = None) -> list[dict]:
             won=Count("pk", filter=Q(won_at__isnull=False)),
         )
     }
+
+
+def _calibration(rows: dict[int, dict]) -> list[dict]:
     result = []
     for index, (low, high) in enumerate(SCORE_BANDS):
         row = rows.get(index, {"leads": 0, "mqls": 0, "sqls": 0, "won": 0})
@@ -197,3 +425,27 @@ def score_calibration(span: Span, campaign_id: int | None = None) -> list[dict]:
             }
         )
     return result
+
+
+def score_calibration_from_leads(span, campaign_id: int | None = None) -> list[dict]:
+    """score_calibration counted from the lead table."""
+    return _calibration(_calibration_rows(span, campaign_id))
+
+
+def score_calibration(span: Span, campaign_id: int | None = None) -> list[dict]:
+    """Leads created in the period, by score band: how many reached MQL, SQL and won so far.
+
+    One campaign's are counted from its own leads (few; the per-day rollup is not kept
+    per campaign, which would multiply its rows by the number of campaigns)."""
+    if campaign_id:
+        return score_calibration_from_leads(span, campaign_id)
+    days, ends = whole_days(span)
+    rows: dict[int, dict] = {}
+    if days:
+        sums = {name: Sum(name) for name in ("leads", "mqls", "sqls", "won")}
+        for row in _in_days(ScoreDay, days).values("band").annotate(**sums):
+            _add(rows, row.pop("band"), row)
+    if ends:
+        for band, row in _calibration_rows(ends, None).items():
+            _add(rows, band, row)
+    return _calibration(rows)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import imports
+from . import imports, rollups
 from .services import scoring_rules, sla
 
 
@@ -10,6 +10,12 @@ from .services import scoring_rules, sla
 def sweep_sla() -> dict[str, int]:
     """Every minute (beat): SLA warnings at 75%, escalation on breach."""
     return sla.sweep()
+
+
+@shared_task(acks_late=True)
+def compact_rollups() -> int:
+    """Every minute (beat): fold the dashboard rollups' appended rows, one per key."""
+    return rollups.compact()
 
 
 @shared_task(acks_late=True)
