@@ -83,6 +83,24 @@ def search_assets(assets: QuerySet[Asset], text: str) -> QuerySet[Asset]:
     return assets.annotate(rank=rank)
 
 
+def tag_names_and_persona_ids(asset_ids: list[int]) -> tuple[dict, dict]:
+    """The tags (names, by name) and personas (ids, by persona name) of these assets, as
+    {asset id: [...]}: two queries whatever the number of assets (the API's list rows)."""
+    tags: dict[int, list[str]] = {pk: [] for pk in asset_ids}
+    personas: dict[int, list[int]] = {pk: [] for pk in asset_ids}
+    tag_rows = Asset.tags.through.objects.filter(asset_id__in=asset_ids)
+    for asset_id, name in tag_rows.order_by("assettag__name").values_list(
+        "asset_id", "assettag__name"
+    ):
+        tags[asset_id].append(name)
+    persona_rows = Asset.personas.through.objects.filter(asset_id__in=asset_ids)
+    for asset_id, persona_id in persona_rows.order_by("persona__name", "persona_id").values_list(
+        "asset_id", "persona_id"
+    ):
+        personas[asset_id].append(persona_id)
+    return tags, personas
+
+
 def asset_detail(user: User, pk: int) -> Asset:
     return (
         visible_assets(user)

@@ -1,7 +1,13 @@
 """Messaging API per shared/API.md: talking points, assets, versions, feedback, insights."""
 
-import pytest
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.messaging.api import AssetSerializer
 from campaigns.models import Asset, FieldInsight, TalkingPoint
 from portal.models import Notification
 from tests.factories import make_asset, make_campaign, make_persona, make_user, pdf_upload
@@ -258,6 +264,33 @@ def test_asset_list_queries_are_constant(api_as, marketer, django_assert_max_num
         make_asset(owner=marketer, title=f"Logistics {i}", personas=[persona], tags=["a", f"b{i}"])
     with django_assert_max_num_queries(4):
         assert api_as(marketer).get("/api/assets/?q=logistics&page_size=200").json()["count"] == 25
+
+
+def test_asset_list_rows_are_exactly_what_the_asset_serializer_gives(as_user, marketer):
+    """The list reads values() for speed; each row must be AssetSerializer's, field for field."""
+    campaign = make_campaign(owner=marketer)
+    zeta, alpha = make_persona(name="Zeta buyer"), make_persona(name="Alpha buyer")
+    tagged = make_asset(owner=marketer, campaign=campaign, personas=[zeta, alpha], tags=["roi", "apac"],
+               stage="consideration", review_by=date.today() + timedelta(days=30))  # fmt: skip
+    make_asset(owner=marketer, url="https://example.com/video", kind="video", status="draft",
+               review_by=date.today() - timedelta(days=1))  # fmt: skip
+    rated = make_asset(owner=marketer)
+    Asset.objects.filter(pk=rated.pk).update(
+        rating_avg=Decimal("4.5"), open_flags=2, use_count=7,
+        flagged_outdated_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+    )  # fmt: skip
+    marketer.timezone = "America/New_York"  # times in the reader's own timezone
+    marketer.save()
+    listed = as_user(marketer).get("/api/assets/?include_stale=1").json()["results"]
+    with timezone.override("America/New_York"):
+        assets = Asset.objects.order_by(
+            F("published_at").desc(nulls_last=True), "-created_at", "-id"
+        )
+        expected = AssetSerializer(assets.prefetch_related("tags", "personas"), many=True).data
+    assert listed == [dict(row) for row in expected]
+    assert [row["is_stale"] for row in listed].count(True) == 2
+    row = next(row for row in listed if row["id"] == tagged.pk)
+    assert row["personas"] == [alpha.pk, zeta.pk] and row["tags"] == ["apac", "roi"]
 
 
 def test_field_insights_recorded_by_sales_answered_by_marketing(api_as, marketer, sales_rep):
