@@ -1,5 +1,7 @@
 from django import template
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -55,3 +57,26 @@ def cell(row: dict, column) -> str:
     """{% cell row column %}: the column's value, formatted by the column's (or the row's) kind."""
     kind = row.get("kind", "int") if column.kind == "number" else column.kind
     return format_cell(row.get(column.key), kind)
+
+
+@register.simple_tag
+def table_rows(table) -> SafeString:
+    """{% table_rows table %}: a dashboard table's body rows (the first cell a row header,
+    linked when the row has a url; figures right-aligned).
+
+    Built here rather than by the template: a period's campaign table holds hundreds of
+    cells, and the template engine's lookups per cell were most of the page's time."""
+    figure = ' class="text-end font-monospace-num"'
+    lines = []
+    for row in table.rows:
+        cells = []
+        for index, column in enumerate(table.columns):
+            text = conditional_escape(cell(row, column))
+            if index == 0:
+                if row.get("url"):
+                    text = format_html('<a href="{}">{}</a>', row["url"], text)
+                cells.append(f'<th scope="row" class="fw-normal">{text}</th>')
+            else:
+                cells.append(f"<td{figure if column.kind != 'text' else ''}>{text}</td>")
+        lines.append(f"<tr>{''.join(cells)}</tr>")
+    return mark_safe("\n".join(lines))  # noqa: S308 (every value escaped above)
