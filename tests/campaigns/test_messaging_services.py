@@ -225,6 +225,27 @@ def test_most_used_this_month_counts_sales_only_and_never_used_lists_the_rest(ma
     assert [a.title for a in selectors.never_used()] == ["Unused"]
 
 
+def test_most_used_between_counts_sales_uses_and_reps_in_the_period(marketer, sales_rep):
+    other_rep = make_user("sales_rep")
+    beta, alpha, gamma, outside = (
+        make_asset(owner=marketer, title=t) for t in ("Beta", "Alpha", "Gamma", "Outside")
+    )
+    for asset, user in [(beta, sales_rep), (beta, other_rep), (alpha, sales_rep),
+                        (alpha, sales_rep), (gamma, sales_rep), (gamma, marketer)]:  # fmt: skip
+        services.record_usage(asset, user=user, action="view")
+    before = AssetUsage.objects.create(asset=outside, user=sales_rep, action="view")
+    AssetUsage.objects.filter(pk=before.pk).update(created_at=timezone.now() - timedelta(days=40))
+    start, end = timezone.now() - timedelta(days=1), timezone.now() + timedelta(minutes=1)
+    found = selectors.most_used_between(start, end)
+    # Ties on uses by title; marketing's own looks and uses outside the period do not count.
+    assert [(a.title, a.uses, a.users) for a in found] == [
+        ("Alpha", 2, 1),
+        ("Beta", 2, 2),
+        ("Gamma", 1, 1),
+    ]
+    assert [a.title for a in selectors.most_used_between(start, end, limit=1)] == ["Alpha"]
+
+
 # --- Review reminders (time travel) -----------------------------------------------------------
 def test_owners_are_reminded_once_a_day_of_due_and_overdue_collateral(marketer):
     today = timezone.localdate()
