@@ -3,7 +3,10 @@ from datetime import datetime
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from .models import User
 
@@ -30,6 +33,38 @@ def style_widgets(form: forms.BaseForm) -> None:
         classes = widget.attrs.get("class", "").split()
         if css not in classes:  # idempotent: a form may style fields it adds later
             widget.attrs["class"] = " ".join([css, *classes])
+
+
+class PlainSelect(forms.Select):
+    """A <select> whose options are built here, not by a template each.
+
+    Django renders every <option> through two template includes (~0.5 ms each on this
+    machine): a filter menu listing every campaign cost a list page or the dashboard tens
+    of milliseconds. The markup is the same (a test compares the two)."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group_name, options, _ in widget["optgroups"]:
+            rows = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (option["value"], flatatt(option["attrs"]), option["label"])
+                    for option in options
+                ),
+            )
+            groups.append(
+                format_html('<optgroup label="{}">{}</optgroup>', group_name, rows)
+                if group_name
+                else rows
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            format_html_join("", "{}", ((group,) for group in groups)),
+        )
 
 
 class DateInput(forms.DateInput):

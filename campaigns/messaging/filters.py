@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet
 
 from personas.models import Persona
 from portal.filters import CheckboxFilter, FilterSet
-from portal.forms import Form
+from portal.forms import Form, PlainSelect
 
 from ..models import (
     Asset,
@@ -44,11 +44,17 @@ class AssetFilter(FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=AssetKind.choices, empty_label="Any kind")
     stage = django_filters.ChoiceFilter(choices=FunnelStage.choices, empty_label="Any stage")
+    # Every persona and campaign as menus: built without per-option templates (PlainSelect).
     persona = django_filters.ModelChoiceFilter(
-        field_name="personas", queryset=Persona.objects.order_by("name"), empty_label="Any persona"
+        field_name="personas",
+        queryset=Persona.objects.only("name").order_by("name"),
+        empty_label="Any persona",
+        widget=PlainSelect,
     )
     campaign = django_filters.ModelChoiceFilter(
-        queryset=Campaign.objects.order_by("name"), empty_label="Any campaign"
+        queryset=Campaign.objects.only("name").order_by("name"),
+        empty_label="Any campaign",
+        widget=PlainSelect,
     )
     tag = django_filters.CharFilter(method="tagged", max_length=40)
     status = django_filters.ChoiceFilter(choices=AssetStatus.choices, empty_label="Any status")

@@ -3,7 +3,7 @@ from datetime import date
 from django import forms
 
 from campaigns.models import Campaign
-from portal.forms import Form
+from portal.forms import Form, PlainSelect
 from portal.periods import Period, quarters
 
 
@@ -57,7 +57,10 @@ class DashboardFilterForm(Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, empty_label="All campaigns"
+        queryset=Campaign.objects.only("name").order_by("name"),
+        required=False,
+        empty_label="All campaigns",
+        widget=PlainSelect,  # every campaign: Django's per-option templates cost the page
     )
 
     def __init__(self, data=None, **kwargs):
