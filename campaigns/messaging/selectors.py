@@ -51,10 +51,12 @@ def library(user: User) -> QuerySet[Asset]:
     hides stale material, searches and sorts it).
 
     A constant number of queries at any size: counts and ratings are denormalised on
-    Asset, and the page prefetches only tags.
+    Asset, and the page prefetches only tags. The stored search document (a search ranks
+    by it in SQL) is never read into Python.
     """
     return (
         visible_assets(user)
+        .defer("search_document")
         .select_related("campaign")
         .prefetch_related("tags")
         .order_by(F("published_at").desc(nulls_last=True), "-created_at", "-id")
