@@ -22,6 +22,7 @@ from decimal import Decimal
 from functools import reduce
 from itertools import pairwise
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
@@ -229,6 +230,46 @@ def sla_from_leads(span: Span, now=None) -> dict:
     }
 
 
+# Both medians per owner and overall in one scan of the period's acted-on leads (an
+# index-only scan of lead_assigned_at_reached); HoursBetween's and Median's SQL.
+MEDIANS_SQL = f"""
+SELECT owner_id, GROUPING(owner_id) = 1 AS overall,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY (date_part('epoch', accepted_at - assigned_at) / 3600.0))
+    FILTER (WHERE accepted_at IS NOT NULL),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY (date_part('epoch', contacted_at - assigned_at) / 3600.0))
+    FILTER (WHERE contacted_at IS NOT NULL)
+FROM {Lead._meta.db_table}
+WHERE assigned_at >= %s AND assigned_at < %s AND (accepted_at IS NOT NULL OR contacted_at IS NOT NULL)
+GROUP BY GROUPING SETS ((owner_id), ())
+"""  # noqa: S608 (the table name is the model's)
+
+
+def _medians_by_owner(span) -> tuple[dict, dict]:
+    """The SLA medians (hours to accept, to first contact) of the leads assigned in the
+    period and acted on: {owner id: medians} and the overall medians.
+
+    Medians hold no per-day sum: they are read from the period's leads. PostgreSQL: one
+    query for both (GROUPING SETS) instead of two scans of the same leads."""
+    names = ("median_hours_to_accept", "median_hours_to_contact")
+    if connection.vendor != "postgresql":
+        acted = Lead.objects.order_by().filter(
+            span.q("assigned_at"), Q(accepted_at__isnull=False) | Q(contacted_at__isnull=False)
+        )
+        owners = {
+            row.pop("owner_id"): row for row in acted.values("owner_id").annotate(**_medians())
+        }
+        return owners, acted.aggregate(**_medians())
+    owners, overall = {}, dict.fromkeys(names)
+    with connection.cursor() as cursor:
+        cursor.execute(MEDIANS_SQL, [span.start, span.end])
+        for owner, whole, *values in cursor.fetchall():
+            if whole:
+                overall = dict(zip(names, values, strict=True))
+            else:
+                owners[owner] = dict(zip(names, values, strict=True))
+    return owners, overall
+
+
 def sla_summary(span: Span, now=None) -> dict:
     """How sales met the SLA for leads assigned in the period, overall and per owner.
 
@@ -277,10 +318,7 @@ def sla_summary(span: Span, now=None) -> dict:
             contact=Count("pk", filter=waiting_for_contact),
         )
     }
-    # Medians hold no per-day sum: read from the period's acted-on leads (index-only).
-    acted = assigned.filter(Q(accepted_at__isnull=False) | Q(contacted_at__isnull=False))
-    medians = {row.pop("owner_id"): row for row in acted.values("owner_id").annotate(**_medians())}
-    overall_medians = acted.aggregate(**_medians())
+    medians, overall_medians = _medians_by_owner(span)
 
     def figures(sums: dict, waits: dict, middle: dict) -> dict:
         return _rates({
