@@ -150,8 +150,8 @@ class AssetRows:
     """GET /api/assets/ rows read with values() in AssetSerializer's exact shape.
 
     A search page spent most of its time building Asset instances, prefetching whole
-    persona rows for their ids, and in DRF's per-field calls. Here: the page's columns,
-    then tag names and persona ids in two small queries (selectors.tag_names_and_persona_ids),
+    persona rows for their ids, and in DRF's per-field calls. Here: the page's columns
+    with tag names and persona ids (selectors.list_rows: one query on PostgreSQL), and
     formats (dates, times, decimals) through the serializer's own fields. AssetSerializer
     stays the documented shape; a test compares the two field for field.
     """
@@ -172,11 +172,11 @@ class AssetRows:
         return self._fields
 
     def values(self, assets):
-        return assets.select_related(None).prefetch_related(None).values(*self.COLUMNS)
+        return selectors.list_rows(assets, self.COLUMNS)
 
     def represent(self, rows) -> list[dict]:
         rows = list(rows)
-        tags, personas = selectors.tag_names_and_persona_ids([row["id"] for row in rows])
+        tags, personas = selectors.tag_names_and_persona_ids(rows)
         fields, today = self.fields, timezone.localdate()
         download = reverse("api:asset-download", args=[0]).replace("/0/", "/{}/")
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
@@ -27,6 +28,7 @@ from portal.permissions import SALES, role_of
 from ..models import (
     Asset,
     AssetStatus,
+    AssetTag,
     AssetUsage,
     AssetVersion,
     CampaignStatus,
@@ -85,9 +87,32 @@ def search_assets(assets: QuerySet[Asset], text: str) -> QuerySet[Asset]:
     return assets.annotate(rank=rank)
 
 
-def tag_names_and_persona_ids(asset_ids: list[int]) -> tuple[dict, dict]:
-    """The tags (names, by name) and personas (ids, by persona name) of these assets, as
-    {asset id: [...]}: two queries whatever the number of assets (the API's list rows)."""
+def list_rows(assets: QuerySet[Asset], columns) -> QuerySet:
+    """The assets' `columns` as values() rows for the API's list; on PostgreSQL with their
+    tag names and persona ids in the same query (array subqueries), read back by
+    `tag_names_and_persona_ids`."""
+    rows = assets.select_related(None).prefetch_related(None).values(*columns)
+    if connection.vendor != "postgresql":
+        return rows
+    tags = AssetTag.objects.filter(assets=OuterRef("pk")).order_by("name").values("name")
+    personas = (
+        Asset.personas.through.objects.filter(asset_id=OuterRef("pk"))
+        .order_by("persona__name", "persona_id")
+        .values("persona_id")
+    )
+    return rows.annotate(tag_names=ArraySubquery(tags), persona_ids=ArraySubquery(personas))
+
+
+def tag_names_and_persona_ids(rows: list[dict]) -> tuple[dict, dict]:
+    """The tags (names, by name) and personas (ids, by persona name) of the assets of
+    `list_rows`, as {asset id: [...]}: read from the rows on PostgreSQL, else in two
+    queries whatever the number of assets."""
+    if rows and "tag_names" in rows[0]:
+        return (
+            {row["id"]: row["tag_names"] for row in rows},
+            {row["id"]: row["persona_ids"] for row in rows},
+        )
+    asset_ids = [row["id"] for row in rows]
     tags: dict[int, list[str]] = {pk: [] for pk in asset_ids}
     personas: dict[int, list[int]] = {pk: [] for pk in asset_ids}
     tag_rows = Asset.tags.through.objects.filter(asset_id__in=asset_ids)
