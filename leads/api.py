@@ -32,7 +32,7 @@ from .services import handoff, ingest, scoring_rules, sla, stages
 
 
 class LeadSerializer(serializers.ModelSerializer):
-    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Lead
@@ -133,7 +133,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(LeadSerializer(Lead.objects.get(pk=lead.pk)).data)
 
     @extend_schema(request=LeadInputSerializer(many=True), responses=RowResults)
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def bulk(self, request):
         if not isinstance(request.data, list):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON list of leads."]})
@@ -217,7 +217,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(LeadNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=LeadTransitionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def transitions(self, request, pk=None):
         lead = self.get_object()
         return Response(
@@ -390,7 +390,7 @@ class SlaPolicyView(APIView):
     def get(self, request):
         return Response(self._body())
 
-    @extend_schema(request=SlaSerializer, responses=SlaSerializer)
+    @extend_schema(request=SlaSerializer, responses={202: SlaSerializer})
     def put(self, request):
         serializer = SlaSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

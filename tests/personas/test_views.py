@@ -128,7 +128,7 @@ def test_history_diff_and_restore(as_user, persona, marketer, sales_rep):
         by=sales_rep,
     )
     html = as_user(marketer).get(f"/personas/{persona.pk}/history/?a=1&b=2").content.decode()
-    assert "Cut<ins> all</ins> costs" in html
+    assert "Cut <ins>all </ins>costs" in html
     response = as_user(marketer).post(f"/personas/{persona.pk}/history/1/restore/", follow=True)
     assert "Version 1 restored as version 3" in response.content.decode()
 
