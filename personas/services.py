@@ -63,6 +63,7 @@ from .models import (
     PersonaDocUpdate,
     PersonaRevision,
 )
+from .signals import segment_changed
 
 SAVE_ATTEMPTS = 20
 
@@ -459,19 +460,30 @@ def _clean_segment(segment: IcpSegment) -> None:
         raise ValidationError(errors)
 
 
-def save_segment(segment: IcpSegment | None, *, by: User, **fields: Any) -> IcpSegment:
+def candidate_segment(segment: IcpSegment | None, *, by: User, **fields: Any) -> IcpSegment:
+    """The segment as it would be saved with `fields` (validated, not saved), for a preview."""
     require(by, "edit_personas")
     unknown = set(fields) - ICP_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be set."] for name in unknown})
-    segment = segment or IcpSegment(owner=by)
+    candidate = IcpSegment.objects.get(pk=segment.pk) if segment else IcpSegment(owner=by)
     for name, value in fields.items():
-        setattr(segment, name, value)
-    _clean_segment(segment)
-    segment.save()
-    return segment
+        setattr(candidate, name, value)
+    _clean_segment(candidate)
+    return candidate
+
+
+def save_segment(segment: IcpSegment | None, *, by: User, **fields: Any) -> IcpSegment:
+    """Save a segment; the apps that read it (lead scoring) hear of it in the same transaction."""
+    candidate = candidate_segment(segment, by=by, **fields)
+    with transaction.atomic():
+        candidate.save()
+        segment_changed.send(sender=IcpSegment, segment=candidate, by=by, deleted=False)
+    return candidate
 
 
 def delete_segment(segment: IcpSegment, *, by: User) -> None:
     require(by, "edit_personas")
-    segment.delete()
+    with transaction.atomic():
+        segment_changed.send(sender=IcpSegment, segment=segment, by=by, deleted=True)
+        segment.delete()
