@@ -68,7 +68,9 @@ class LeadDetailSerializer(LeadSerializer):
     @extend_schema_field(ScoreLineSerializer(many=True))
     def get_score_explanation(self, lead) -> list[dict]:
         lines = self.context["explanation"].lines
-        return [{"points": line.points, "text": line.text, "counted": line.counted} for line in lines]
+        return [
+            {"points": line.points, "text": line.text, "counted": line.counted} for line in lines
+        ]
 
     def get_score_as_of(self, lead) -> datetime:
         return self.context["explanation"].as_of

@@ -260,7 +260,10 @@ def _import_chunk(job: ImportJob, chunk: list[tuple]) -> list[int]:
         job.processed += len(chunk)
         # A lead two rows of the file describe is created once (the later row updates it).
         job.created += len({r.id for r in results if r.status == "created"})
-        job.updated += len({r.id for r in results if r.status == "updated"} - {r.id for r in results if r.status == "created"})
+        job.updated += len(
+            {r.id for r in results if r.status == "updated"}
+            - {r.id for r in results if r.status == "created"}
+        )
         job.errors = job.errors + errors
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["processed", "created", "updated", "errors", "heartbeat_at"])

@@ -200,7 +200,9 @@ def _lists_one_of(field_name: str, values: list[str]) -> Callable[[Lead], bool]:
 def _in_range(field_name: str, low, high) -> Callable[[Lead], bool]:
     def met(lead: Lead) -> bool:
         value = getattr(lead, field_name)
-        return value is not None and (low is None or value >= low) and (high is None or value <= high)
+        return (
+            value is not None and (low is None or value >= low) and (high is None or value <= high)
+        )
 
     return met
 
@@ -269,7 +271,11 @@ def _fit_test(rule: ScoringRule, segments: dict[int, IcpSegment]) -> FitTest:
             words = ", ".join(shown(n) for n in numbers)
         else:
             texts = _text_values(values)
-            q = lists_any(field_name, texts) if field_name == "technologies" else text_in(field_name, texts)
+            q = (
+                lists_any(field_name, texts)
+                if field_name == "technologies"
+                else text_in(field_name, texts)
+            )
             words = ", ".join(texts)
         verb = "is" if op == "eq" or len(values) == 1 else "is one of"
         return FitTest(q, f"{label(field_name)} {verb} {words}")
@@ -387,9 +393,7 @@ def current_model(
             event_points[rule.event_kind] = event_points.get(rule.event_kind, 0) + rule.points
     return Model(
         fit=[
-            (r, fit_test(r, segments))
-            for r in rules
-            if r.kind == ScoringRule.Kind.FIT and r.active
+            (r, fit_test(r, segments)) for r in rules if r.kind == ScoringRule.Kind.FIT and r.active
         ],
         event_points=event_points,
         half_life_days=max(float(settings.engagement_half_life_days), 0.1),
@@ -411,9 +415,9 @@ def _new_scores_sql(leads, model: Model, now: datetime) -> tuple[str, list]:
         (),
     )
     if model.event_points:
-        engagement_sql, engagement_params = (
-            model.engagement_totals(leads, now).query.sql_with_params()
-        )
+        engagement_sql, engagement_params = model.engagement_totals(
+            leads, now
+        ).query.sql_with_params()
     # Only ORM-compiled SQL is interpolated; every value travels as a parameter.
     sql = (
         "SELECT f.pk, f.new_fit, COALESCE(CAST(e.total AS integer), 0) AS new_engagement "  # noqa: S608
@@ -473,7 +477,7 @@ def impact(model: Model, *, now: datetime | None = None, leads=None) -> Impact:
         f"FROM ({select}) AS x JOIN {table} AS l ON l.id = x.pk"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *qualifying, model.threshold])
+        cursor.execute(sql, [*qualifying, model.threshold, *params])  # in the order they appear
         changed, new_mqls = cursor.fetchone()
     return Impact(int(changed), int(new_mqls))
 

@@ -327,7 +327,9 @@ def rule_form(request, pk: int | None = None):
                 impact = scoring_rules.preview_rule(rule, **form.service_fields())
             else:
                 scoring_rules.save_rule(rule, by=request.user, **form.service_fields())
-                messages.success(request, "Rule saved. All leads are being rescored: progress below.")
+                messages.success(
+                    request, "Rule saved. All leads are being rescored: progress below."
+                )
                 return redirect("leads:scoring")
         except ValidationError as error:
             form.add_error(None, error)

@@ -366,11 +366,15 @@ def icp_form(request, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if request.POST.get("confirmed") != "1":
-                candidate = services.candidate_segment(segment, by=request.user, **form.cleaned_data)
+                candidate = services.candidate_segment(
+                    segment, by=request.user, **form.cleaned_data
+                )
                 previews = segment_change_previews.for_page(candidate, request.user)
             if not previews:
                 services.save_segment(segment, by=request.user, **form.cleaned_data)
-                messages.success(request, "ICP segment saved. Lead fit scoring uses it from now on.")
+                messages.success(
+                    request, "ICP segment saved. Lead fit scoring uses it from now on."
+                )
                 return redirect("personas:icp")
         except ValidationError as error:
             form.add_error(None, error)

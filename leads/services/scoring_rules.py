@@ -204,7 +204,10 @@ def preview_settings(*, mql_threshold: int, engagement_half_life_days: int) -> s
 
 def preview_segment(segment: IcpSegment) -> scoring.Impact | None:
     """What saving this (unsaved) segment would do to scores; None when no rule reads it."""
-    if segment.pk is None or not ScoringRule.objects.filter(operator="icp", value=segment.pk).exists():
+    if (
+        segment.pk is None
+        or not ScoringRule.objects.filter(operator="icp", value=segment.pk).exists()
+    ):
         return None
     return scoring.impact(scoring.current_model(segments={segment.pk: segment}))
 

@@ -289,14 +289,22 @@ def test_lead_imports_202_then_status(api_as, marketer, sales_rep):
 def test_a_lead_read_explains_its_score_with_the_same_total(api_as, marketer, sales_rep):
     """Issue 17: scripts and the CRM side can show why, and it always adds up."""
     ScoringRule.objects.create(
-        name="Directors", kind="fit", field="title", operator="contains", value="director", points=25
+        name="Directors",
+        kind="fit",
+        field="title",
+        operator="contains",
+        value="director",
+        points=25,
     )
     ScoringRule.objects.create(name="Webinar", kind="engagement", event_kind="webinar", points=16)
     lead, _ = ingest.upsert_lead({"email": "d@x.example", "title": "Director"}, by=marketer)
     ingest.record_event(by=marketer, kind="webinar", lead=lead)
     body = api_as(sales_rep).get(f"/api/leads/{lead.pk}/").json()
     counted = [line for line in body["score_explanation"] if line["counted"]]
-    assert [line["text"] for line in counted] == ["title contains “director”", "webinar attended today"]
+    assert [line["text"] for line in counted] == [
+        "title contains “director”",
+        "webinar attended today",
+    ]
     assert body["score"] == 25 + 16 == round(sum(line["points"] for line in counted))
     assert body["score_as_of"]
     listed = api_as(sales_rep).get("/api/leads/").json()["results"][0]

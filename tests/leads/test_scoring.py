@@ -84,18 +84,24 @@ def test_a_lead_fits_a_segment_only_as_a_whole(marketer):
     )  # fmt: skip
     rule(field="", operator="icp", value=segment.pk, points=35)
     fits = make_lead(industry="saas", employees=300, region="EMEA", technologies="Slack, netsuite")
-    wrong_industry = make_lead(industry="Logistics", employees=300, region="EMEA", technologies="NetSuite")
+    wrong_industry = make_lead(
+        industry="Logistics", employees=300, region="EMEA", technologies="NetSuite"
+    )
     no_tools = make_lead(industry="Software", employees=300, region="EMEA")
     excluded = make_lead(industry="Software", employees=300, region="EMEA", technologies="Salesforce",
                          email="x@competitor.example")  # fmt: skip
-    by_country = make_lead(industry="Software", employees=100, country="DE", technologies="Salesforce")
+    by_country = make_lead(
+        industry="Software", employees=100, country="DE", technologies="Salesforce"
+    )
     assert [score_of(lead) for lead in (fits, wrong_industry, no_tools, excluded, by_country)] == [
         35, 0, 0, 0, 35
     ]  # fmt: skip
     explanation = scoring.explain(fits)
     assert [line.text for line in explanation.lines] == ["fits ICP segment “Mid-market SaaS”"]
     near = [line.text for line in scoring.explain(wrong_industry).lines if not line.counted]
-    assert near == ["partly fits ICP segment “Mid-market SaaS” (3 of 4): needs industry Software or SaaS"]
+    assert near == [
+        "partly fits ICP segment “Mid-market SaaS” (3 of 4): needs industry Software or SaaS"
+    ]
     excluded.refresh_from_db()
     assert [line.text for line in scoring.explain(excluded).lines] == [
         "excluded from ICP segment “Mid-market SaaS”: competitor.example"

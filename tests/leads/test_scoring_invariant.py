@@ -40,27 +40,46 @@ lead_rows = st.fixed_dictionaries(
 )
 fit_rules = st.one_of(
     st.builds(
-        lambda field, values, points: {"kind": "fit", "field": field, "operator": "in",
-                                       "value": values, "points": points},
+        lambda field, values, points: {
+            "kind": "fit",
+            "field": field,
+            "operator": "in",
+            "value": values,
+            "points": points,
+        },
         st.sampled_from(["industry", "region", "technologies"]),
         st.lists(st.sampled_from(WORDS + REGIONS + TOOLS), min_size=1, max_size=3),
         st.integers(-40, 40),
-    ),  # fmt: skip
+    ),
     st.builds(
-        lambda field, low, high, points: {"kind": "fit", "field": field, "operator": "between",
-                                          "value": [min(low, high), max(low, high)], "points": points},
+        lambda field, low, high, points: {
+            "kind": "fit",
+            "field": field,
+            "operator": "between",
+            "value": [min(low, high), max(low, high)],
+            "points": points,
+        },
         st.sampled_from(["employees", "annual_revenue"]),
-        st.integers(0, 3000), st.integers(0, 3000), st.integers(-40, 40),
-    ),  # fmt: skip
+        st.integers(0, 3000),
+        st.integers(0, 3000),
+        st.integers(-40, 40),
+    ),
     st.builds(
-        lambda needle, points: {"kind": "fit", "field": "title", "operator": "contains",
-                                "value": needle, "points": points},
-        st.sampled_from(["vp", "director", "intern"]), st.integers(-40, 40),
-    ),  # fmt: skip
+        lambda needle, points: {
+            "kind": "fit",
+            "field": "title",
+            "operator": "contains",
+            "value": needle,
+            "points": points,
+        },
+        st.sampled_from(["vp", "director", "intern"]),
+        st.integers(-40, 40),
+    ),
     st.builds(
         lambda kind, points: {"kind": "engagement", "event_kind": kind, "points": points},
-        st.sampled_from(EventKind.values), st.integers(-30, 60),
-    ),  # fmt: skip
+        st.sampled_from(EventKind.values),
+        st.integers(-30, 60),
+    ),
 )
 segments = st.fixed_dictionaries(
     {},
@@ -75,8 +94,12 @@ segments = st.fixed_dictionaries(
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("ingest"), st.lists(lead_rows, min_size=1, max_size=4)),
-        st.tuples(st.just("event"), st.integers(0, 30), st.sampled_from(EventKind.values),
-                  st.integers(0, 24 * 40)),  # fmt: skip
+        st.tuples(
+            st.just("event"),
+            st.integers(0, 3),
+            st.sampled_from(EventKind.values),
+            st.integers(0, 24 * 40),
+        ),
         st.tuples(st.just("rule"), fit_rules),
         st.tuples(st.just("icp_rule"), st.integers(5, 60)),
         st.tuples(st.just("edit_rule"), st.integers(0, 9), st.integers(-40, 40)),
@@ -112,10 +135,30 @@ def test_stored_scores_always_equal_their_explanation(program, marketing_lead, s
 
 
 def run(program, by):
+    # A world where every kind of change matters: a segment with a rule reading it, leads
+    # that fit it or nearly do, an engagement rule, and events.
     segment = persona_services.save_segment(
         None, by=by, name="ICP", industries=["Software"], employees_min=50
     )
+    scoring_rules.save_rule(
+        None, by=by, name="icp", kind="fit", operator="icp", value=segment.pk, points=30
+    )
+    scoring_rules.save_rule(
+        None, by=by, name="w", kind="engagement", event_kind="webinar", points=20
+    )
+    ingest.ingest_leads(
+        [
+            {"email": "p1@co1.example", "industry": "Software", "employees": 80, "region": "EMEA"},
+            {"email": "p2@co2.example", "industry": "Retail", "employees": 800},
+            {"email": "p3@co3.example", "industry": "Software", "employees": 20,
+             "technologies": "Salesforce"},
+        ],
+        by=by,
+    )  # fmt: skip
     clock = timezone.now()
+    ingest.record_event(by=by, kind="webinar", lead=Lead.objects.get(email="p2@co2.example"),
+                        occurred_at=clock - timedelta(days=3))  # fmt: skip
+    run_queued_rescores(clock)
     for step in program:
         kind, *args = step
         if kind == "ingest":
