@@ -34,7 +34,6 @@ Every persona that was ever saved has a document (created from the columns under
 same lock), so a save can never slip between a document's creation and its first flush.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -388,9 +387,6 @@ def restore_revision(persona: Persona, *, version: int, by: User) -> SaveResult:
 
 
 # --- Section comments -----------------------------------------------------------------------
-MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
-
-
 def add_comment(persona: Persona, *, by: User, section: str, body: str) -> PersonaComment:
     """Comment on a section; everyone @mentioned (by username) is notified once."""
     require(by, "edit_personas")
@@ -408,10 +404,8 @@ def add_comment(persona: Persona, *, by: User, section: str, body: str) -> Perso
         comment = PersonaComment.objects.create(
             persona=persona, section=section, author=by, body=body
         )
-        usernames = {name.rstrip(".") for name in MENTION.findall(body)}
-        mentioned = User.objects.active().filter(username__in=usernames).exclude(pk=by.pk)
         core.notify(
-            mentioned,
+            core.mentioned_members(body, exclude=by),
             kind="persona_mention",
             title=f"{by} mentioned you on {persona.name} ({section.replace('_', ' ')})",
             body=body[:500],

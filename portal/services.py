@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -256,6 +257,17 @@ def mark_all_read(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- Mentions -----------------------------------------------------------------------
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+def mentioned_members(body: str, *, exclude: User | None = None):
+    """The active members a text @mentions by username (an email address is not a mention)."""
+    usernames = {name.rstrip(".") for name in MENTION.findall(body or "")}
+    members = User.objects.active().filter(username__in=usernames)
+    return members.exclude(pk=exclude.pk) if exclude is not None else members
 
 
 # --- Webhooks -------------------------------------------------------------------------
