@@ -249,6 +249,13 @@ def seed_messaging(context: dict) -> None:
             title="It's too expensive for us",
             response="Start with one site: the pick-accuracy assessment shows the payback before you commit.",
         )
+    if not TalkingPoint.objects.filter(campaign__isnull=True, persona__isnull=True).exists():
+        messaging.create_talking_point(  # company-wide: on every persona's call sheet
+            by=mark,
+            kind="objection",
+            title="We already use a competitor",
+            response="Most customers did too. Run us beside it on one line for a month and compare the error rates.",
+        )
 
     def asset(
         title, kind, lines, *, status="published", tags=(), campaign=None, url="", description=""

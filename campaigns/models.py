@@ -311,10 +311,20 @@ class TalkingPointKind(models.TextChoices):
 
 
 class TalkingPoint(models.Model):
-    """What to say: a key message, value proposition, proof point, or an objection with the answer."""
+    """What to say: a key message, value proposition, proof point, or an objection with the answer.
+
+    It belongs to a campaign, a persona, both, or neither: a point with neither is
+    company-wide ("too expensive", "we already use a competitor") and every call sheet
+    shows it.
+    """
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="talking_points"
+        Campaign,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="talking_points",
+        help_text="Leave empty unless it is about one campaign.",
     )
     persona = models.ForeignKey(
         "personas.Persona",
@@ -322,6 +332,8 @@ class TalkingPoint(models.Model):
         null=True,
         blank=True,
         related_name="talking_points",
+        help_text="Leave campaign and persona empty for a company-wide point: every call sheet"
+        " shows it.",
     )
     stage = models.CharField(max_length=20, choices=FunnelStage.choices, blank=True)
     kind = models.CharField(max_length=20, choices=TalkingPointKind.choices)
@@ -339,16 +351,13 @@ class TalkingPoint(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(campaign__isnull=False) | Q(persona__isnull=False),
-                name="talking_point_has_a_campaign_or_persona",
-                violation_error_message="Attach it to a campaign, a persona, or both.",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_company_wide(self) -> bool:
+        return self.campaign_id is None and self.persona_id is None
 
 
 class AssetKind(models.TextChoices):

@@ -2,7 +2,19 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import Notification, User, WebhookDelivery
+from .models import CompanyAccount, Notification, User, WebhookDelivery
+
+
+class CompanyAccountInline(admin.TabularInline):
+    """The company sign-in accounts linked to a member; deleting one unlinks it (the next
+    company sign-in links again by verified email, or makes a new member)."""
+
+    model = CompanyAccount
+    extra = 0
+    fields = readonly_fields = ["issuer", "subject", "created_at", "last_sign_in_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # linked by signing in, never typed
 
 
 class ReadOnly:
@@ -31,6 +43,7 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = [CompanyAccountInline]
     list_display = ["username", "get_full_name", "email", "team", "is_lead", "region", "is_active"]
     list_filter = ["team", "is_lead", "is_active", "is_staff"]
     search_fields = ["username", "first_name", "last_name", "email", "region"]

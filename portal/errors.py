@@ -7,6 +7,8 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 
 class Conflict(Exception):
     status_code = 409
@@ -34,3 +36,17 @@ class InvalidTransition(Conflict):
             current=current,
             required=list(allowed_from),
         )
+
+
+class SignInRefused(PermissionDenied):
+    """The company's identity provider vouched for the person, and Tandem still says no.
+
+    `reason`: "no_team" (in none of the groups that map to a team), "deactivated" (the
+    Tandem account is switched off) or "ambiguous" (several unlinked accounts share the
+    email address). The sign-in page explains it and says whom to ask.
+    """
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason

@@ -229,3 +229,26 @@ class SharedTarget(models.Model):
     @property
     def period_label(self) -> str:
         return self.period.label
+
+
+class CompanyAccount(models.Model):
+    """A member's account at the company's identity provider (OpenID Connect sign-in).
+
+    The provider's issuer and subject identify a person for good (OpenID Connect Core
+    5.7: the only claims a client may rely on as a stable identifier), unlike an email
+    address or a username, which can be reused for someone else.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="company_accounts")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="company_account_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"

@@ -24,8 +24,16 @@ from rest_framework.authtoken.models import Token
 
 from . import jobs, live
 from .auth import token_expires_at
-from .errors import Conflict, InvalidTransition
-from .models import EmailStatus, Notification, SharedTarget, Team, User, WebhookDelivery
+from .errors import Conflict, InvalidTransition, SignInRefused
+from .models import (
+    CompanyAccount,
+    EmailStatus,
+    Notification,
+    SharedTarget,
+    Team,
+    User,
+    WebhookDelivery,
+)
 from .permissions import require
 
 logger = logging.getLogger(__name__)
@@ -500,11 +508,18 @@ def add_member(
     is_lead: bool = False,
     email: str = "",
     password: str | None = None,
-    region: str = "",
+    region: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    company_sign_in: bool = False,
 ) -> tuple[User, bool]:
     """Create or update a team member. Returns (user, created).
 
-    Raises ValidationError naming the bad field; nothing is written then.
+    The one way members are written, by `add_member` and by company sign-in alike. A
+    new member needs a password, unless they sign in with the company account
+    (`company_sign_in`): they get no usable Tandem password. `region`, `first_name` and
+    `last_name` are kept when None; an email is never cleared. Raises ValidationError
+    naming the bad field; nothing is written then.
     """
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
@@ -519,7 +534,7 @@ def add_member(
             errors["email"] = [f"{email!r} is not a valid email address."]
     user = User.objects.filter(username__iexact=username).first() or User(username=username)
     created = user.pk is None
-    if created and not password:
+    if created and not password and not company_sign_in:
         errors["password"] = ["A new member needs a password."]
     if password:
         try:
@@ -530,10 +545,130 @@ def add_member(
         raise ValidationError(errors)
     user.team = team
     user.is_lead = is_lead
-    user.region = region or user.region
     user.email = email or user.email
+    for field, value in (("region", region), ("first_name", first_name), ("last_name", last_name)):
+        if value is not None:
+            setattr(user, field, value[: User._meta.get_field(field).max_length])
     user.is_active = True
     if password:
         user.set_password(password)
+    elif created:
+        user.set_unusable_password()
     user.save()
     return user, created
+
+
+# --- Company sign-in (OpenID Connect; the protocol is portal.oidc) ----------------------
+@dataclass(frozen=True)
+class CompanyProfile:
+    """What the company's identity provider says about the person signing in, mapped to
+    Tandem's terms (portal.oidc): `team` None when no group maps to a team, `region` None
+    when the provider does not manage regions."""
+
+    issuer: str
+    subject: str
+    username: str
+    email: str = ""
+    email_verified: bool = True
+    first_name: str = ""
+    last_name: str = ""
+    team: str | None = None
+    is_lead: bool = False
+    region: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+def sign_in_with_company_account(profile: CompanyProfile) -> User:
+    """The member this company sign-in is, created or brought up to date. Rules:
+
+    - The person is found by the provider's (issuer, subject), linked on their first
+      sign-in; else by a verified email shared with exactly one member not linked yet
+      (so someone added with `add_member --email` keeps their account); else new.
+    - Team, lead flag and region follow the provider's groups at every sign-in, through
+      add_member (the one way members are written). A new member has no Tandem password.
+    - Refused (SignInRefused, nothing written): no group maps to a team; the Tandem
+      account is deactivated; several unlinked members share the email.
+    """
+    with transaction.atomic():
+        link = (
+            CompanyAccount.objects.select_for_update()
+            .select_related("user")
+            .filter(issuer=profile.issuer, subject=profile.subject)
+            .first()
+        )
+        user = link.user if link else _unlinked_member_with_email(profile)
+        if user is not None and not user.is_active:
+            raise SignInRefused(
+                f"Your Tandem account ({user.username}) is switched off.", reason="deactivated"
+            )
+        if profile.team is None:
+            raise SignInRefused(
+                "Your company account is in none of the groups that give access to Tandem.",
+                reason="no_team",
+            )
+        before = (user.team, user.is_lead, user.region) if user else None
+        user, created = add_member(
+            username=user.username if user else _free_username(profile.username),
+            team=profile.team,
+            is_lead=profile.is_lead,
+            email=profile.email,
+            region=profile.region,
+            first_name=profile.first_name or None,
+            last_name=profile.last_name or None,
+            company_sign_in=True,
+        )
+        now = timezone.now()
+        if link is None:
+            CompanyAccount.objects.create(
+                user=user, issuer=profile.issuer, subject=profile.subject, last_sign_in_at=now
+            )
+        else:
+            CompanyAccount.objects.filter(pk=link.pk).update(last_sign_in_at=now)
+    after = (user.team, user.is_lead, user.region)
+    if created:
+        logger.info("company sign-in created %s as %s", user.username, _role_words(*after))
+    elif before != after:
+        logger.info(
+            "company sign-in moved %s from %s to %s",
+            user.username,
+            _role_words(*before),
+            _role_words(*after),
+        )
+    return user
+
+
+def _unlinked_member_with_email(profile: CompanyProfile) -> User | None:
+    if not profile.email or not profile.email_verified:
+        return None
+    matches = list(
+        User.objects.filter(email__iexact=profile.email)
+        .exclude(company_accounts__issuer=profile.issuer)
+        .order_by("pk")[:2]
+    )
+    if len(matches) > 1:
+        raise SignInRefused(
+            f"Several Tandem accounts use {profile.email}, so sign-in cannot tell which is yours.",
+            reason="ambiguous",
+        )
+    return matches[0] if matches else None
+
+
+def _free_username(wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`…: never someone else's (usernames ignore case)."""
+    base = re.sub(r"[^\w.@+-]", "", wanted)[:140] or "member"
+    taken = {
+        name.lower()
+        for name in User.objects.filter(username__istartswith=base).values_list(
+            "username", flat=True
+        )
+    }
+    candidate, n = base, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _role_words(team: str, is_lead: bool, region: str) -> str:
+    words = f"{team}{' lead' if is_lead else ''}"
+    return f"{words} ({region})" if region else words

@@ -371,6 +371,27 @@ AXES_VERBOSE = False
 # API tokens: 0 (the default) never expire; else they stop working after this many days.
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 0)
 
+# --- Company sign-in: OpenID Connect (portal/oidc.py; README "Company sign-in") -------
+# Off unless OIDC_CLIENT_ID is set; local passwords keep working either way.
+OIDC_ISSUER = env("OIDC_ISSUER")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env("OIDC_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "your company account")
+OIDC_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT")  # these four: else discovered
+OIDC_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT")
+OIDC_USERINFO_ENDPOINT = env("OIDC_USERINFO_ENDPOINT")
+OIDC_JWKS_URI = env("OIDC_JWKS_URI")
+OIDC_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+OIDC_TEAM_GROUPS = env("OIDC_TEAM_GROUPS")  # team=group,... e.g. sales=tandem-sales
+OIDC_LEAD_GROUPS = env("OIDC_LEAD_GROUPS")  # group,...
+OIDC_REGION_CLAIM = env("OIDC_REGION_CLAIM")
+OIDC_REGION_GROUPS = env("OIDC_REGION_GROUPS")  # region=group,... e.g. EMEA=tandem-emea
+OIDC_ACCESS_CONTACT = env("OIDC_ACCESS_CONTACT")
+OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10)
+
 # --- Security -------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS

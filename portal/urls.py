@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -9,7 +9,7 @@ from campaigns.planning import api as campaigns_api
 from leads import api as leads_api
 from personas import api as personas_api
 
-from . import api, views
+from . import api, oidc, views
 from .dashboard import api as dashboard_api
 from .dashboard import views as dashboard_views
 
@@ -56,6 +56,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Accounts
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/company/", login_not_required(oidc.SignInView.as_view()), name="company_sign_in"),
+    path(
+        "login/company/callback/",
+        login_not_required(oidc.CallbackView.as_view()),
+        name="company_sign_in_callback",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -6,30 +6,32 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from . import oidc, selectors, services
 from .auth import token_expires_at
 from .celery import app as celery_app
 from .forms import LoginForm, PasswordChangeStyledForm, PreferencesForm
-from .models import Team
 from .permissions import rule_required
 
 
 class LoginView(auth_views.LoginView):
+    """Tandem password sign-in; with company sign-in set up, its button comes first."""
+
     form_class = LoginForm
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        # Leadership lands on the shared dashboard; everyone else on their home page.
-        if self.request.user.team == Team.LEADERSHIP:
-            return resolve_url("dashboard:index")
-        return super().get_default_redirect_url()
+        return oidc.landing_url(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        company = oidc.config()
+        return super().get_context_data(company_sign_in=company and company.provider_name, **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -49,10 +51,18 @@ def account(request):
         messages.success(request, "Your preferences are saved.")
         return redirect("account")
     token = selectors.api_token_of(request.user)
+    company = oidc.config()
     return render(
         request,
         "portal/account.html",
-        {"form": form, "api_token": token, "api_token_expires": token and token_expires_at(token)},
+        {
+            "form": form,
+            "api_token": token,
+            "api_token_expires": token and token_expires_at(token),
+            "company_sign_in": company
+            and request.user.company_accounts.exists()
+            and company.provider_name,
+        },
     )
 
 

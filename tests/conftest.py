@@ -72,6 +72,25 @@ def api_as():
     return api_for
 
 
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """The test OpenID Connect provider (tests/oidc_provider), in its own process."""
+    from tests.oidc_provider import harness
+
+    provider = harness.start(tmp_path_factory.mktemp("oidc-provider"))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def company_sign_in(settings, oidc_provider):
+    """Tandem's company sign-in set up against the test provider, for the test client."""
+    oidc_provider.register_tandem("http://testserver/login/company/callback/")
+    for name, value in oidc_provider.tandem_settings().items():
+        setattr(settings, name, value)
+    return oidc_provider
+
+
 def pytest_configure(config):
     from django.conf import settings
 

@@ -55,6 +55,20 @@ class Check:
     kwargs: Callable[[World, object], dict] | None = None
     data: Callable[[World, object], dict] | None = None
     api: bool = False
+    settings: dict | None = None
+
+
+# Company sign-in set up, with the provider's endpoints given (nothing is fetched).
+COMPANY_SIGN_IN = {
+    "OIDC_ISSUER": "https://login.corp.example",
+    "OIDC_CLIENT_ID": "tandem",
+    "OIDC_CLIENT_SECRET": "secret",
+    "OIDC_TEAM_GROUPS": "sales=tandem-sales",
+    "OIDC_AUTHORIZATION_ENDPOINT": "https://login.corp.example/authorize",
+    "OIDC_TOKEN_ENDPOINT": "https://login.corp.example/token",
+    "OIDC_USERINFO_ENDPOINT": "https://login.corp.example/userinfo",
+    "OIDC_JWKS_URI": "https://login.corp.example/jwks",
+}
 
 
 def own_notification(world: World, user) -> dict:
@@ -225,6 +239,16 @@ MATRIX: dict[str, list[Check]] = {
     "healthz": [Check("get", statuses(200, 200))],  # public by design: load balancers, no data
     "login": [Check("get", statuses(200, 302))],  # signed-in people are sent home
     "logout": [Check("post", statuses(302, 302))],
+    # Company sign-in: a 404 until it is set up; then off to the provider (signed-in
+    # people go home), and a callback without the state it started is a 400 page.
+    "company_sign_in": [
+        Check("get", statuses(404, 404)),
+        Check("get", statuses(302, 302), settings=COMPANY_SIGN_IN),
+    ],
+    "company_sign_in_callback": [
+        Check("get", statuses(404, 404)),
+        Check("get", statuses(400, 400), settings=COMPANY_SIGN_IN),
+    ],
     "account": [Check("get", PAGE_FOR_EVERYONE)],
     "password_change": [Check("get", PAGE_FOR_EVERYONE)],
     "revoke_api_token": [Check("post", statuses(302, 302))],
@@ -977,8 +1001,10 @@ CASES = [
 @pytest.mark.parametrize(
     ("name", "index", "role"), CASES, ids=[f"{n}[{i}]-{r}" for n, i, r in CASES]
 )
-def test_route_answers_each_role_as_expected(name, index, role, users):
+def test_route_answers_each_role_as_expected(name, index, role, users, settings):
     check = MATRIX[name][index]
+    for setting, value in (check.settings or {}).items():
+        setattr(settings, setting, value)
     user = users.get(role)
     world = World(users=users)
     url = reverse(name, kwargs=check.kwargs(world, user) if check.kwargs else None)

@@ -10,6 +10,7 @@ from django.db.models import F, QuerySet
 
 from personas.models import Persona
 from portal.filters import CheckboxFilter, FilterSet
+from portal.forms import Form
 
 from ..models import (
     Asset,
@@ -105,6 +106,17 @@ class AssetFilter(FilterSet):
         return chosen
 
 
+class TalkingPointFilterForm(Form):
+    def clean(self):
+        data = super().clean()
+        if data.get("company_wide") and (data.get("campaign") or data.get("persona")):
+            self.add_error(
+                "company_wide",
+                "Company-wide points have no campaign or persona: choose one or the other.",
+            )
+        return data
+
+
 class TalkingPointFilter(FilterSet):
     campaign = django_filters.ModelChoiceFilter(
         queryset=Campaign.objects.order_by("name"), empty_label="Any campaign"
@@ -112,12 +124,21 @@ class TalkingPointFilter(FilterSet):
     persona = django_filters.ModelChoiceFilter(
         queryset=Persona.objects.order_by("name"), empty_label="Any persona"
     )
+    company_wide = CheckboxFilter(
+        method="only_company_wide",
+        label="Company-wide",
+        help_text="Only points with neither a campaign nor a persona",
+    )
     kind = django_filters.ChoiceFilter(choices=TalkingPointKind.choices, empty_label="Any kind")
     stage = django_filters.ChoiceFilter(choices=FunnelStage.choices, empty_label="Any stage")
 
     class Meta(FilterSet.Meta):
         model = TalkingPoint
-        fields = ["campaign", "persona", "kind", "stage"]
+        form = TalkingPointFilterForm
+        fields = ["campaign", "persona", "company_wide", "kind", "stage"]
+
+    def only_company_wide(self, points: QuerySet[TalkingPoint], name: str, on: bool):
+        return points.filter(campaign__isnull=True, persona__isnull=True) if on else points
 
 
 class FieldInsightFilter(FilterSet):

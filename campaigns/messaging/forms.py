@@ -103,7 +103,9 @@ class TalkingPointForm(ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = open_campaigns()
+        self.fields["campaign"].empty_label = "No campaign"
         self.fields["persona"].queryset = Persona.objects.order_by("name")
+        self.fields["persona"].empty_label = "No persona"
 
 
 class InsightForm(ModelForm):

@@ -176,7 +176,13 @@ def talking_points(*, campaign=None, persona=None) -> QuerySet[TalkingPoint]:
         points = points.filter(campaign=campaign)
     if persona is not None:
         points = points.filter(persona=persona)
-    return points.order_by("campaign_id", "persona_id", "position", "id")
+    # Company-wide points (neither) after the others, on PostgreSQL and SQLite alike.
+    return points.order_by(
+        F("campaign_id").asc(nulls_last=True),
+        F("persona_id").asc(nulls_last=True),
+        "position",
+        "id",
+    )
 
 
 def campaign_collateral(campaign, user: User) -> list[Asset]:
@@ -198,15 +204,21 @@ class CallSheet:
 
 # A campaign's talking points reach call sheets once sales signed it off, until it is over.
 SIGNED_OFF = (CampaignStatus.APPROVED, CampaignStatus.SCHEDULED, CampaignStatus.LIVE)
+COMPANY_WIDE = Q(campaign__isnull=True, persona__isnull=True)
 
 
 def call_sheet(persona, user: User) -> CallSheet:
-    """One page a rep prints before a call: what to say, what they will object, what to send."""
+    """One page a rep prints before a call: what to say, what they will object, what to send.
+
+    The persona's own points come first, then the company-wide ones (every call sheet
+    has those; the page labels them)."""
+    for_persona = Q(persona=persona) & (
+        Q(campaign__isnull=True) | Q(campaign__status__in=SIGNED_OFF)
+    )
     points = list(
-        TalkingPoint.objects.filter(persona=persona)
-        .filter(Q(campaign__isnull=True) | Q(campaign__status__in=SIGNED_OFF))
+        TalkingPoint.objects.filter(for_persona | COMPANY_WIDE)
         .select_related("campaign")
-        .order_by("position", "id")
+        .order_by(F("persona_id").asc(nulls_last=True), "position", "id")
     )
     collateral = list(
         visible_assets(user)

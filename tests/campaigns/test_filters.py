@@ -28,6 +28,7 @@ BAD = [
     (LIBRARY, "sort=oldest", "sort"),
     (TALKING_POINTS, "campaign=abc", "campaign"),
     (TALKING_POINTS, "persona=1.5", "persona"),
+    (TALKING_POINTS, "company_wide=on&persona=999999", "persona"),
 ]
 
 
@@ -155,17 +156,43 @@ def test_the_page_and_the_api_find_the_same_talking_points(api_as, as_user, mark
         response="ROI",
         stage="decision",
     )
+    services.create_talking_point(
+        by=marketer, kind="objection", title="Too expensive", response="ROI in a quarter"
+    )
+    titles = ("Fast", "Pricey", "Too expensive")
     for query, expected in [
         (f"campaign={campaign.pk}", {"Fast"}),
         (f"persona={persona.pk}", {"Pricey"}),
-        ("kind=objection", {"Pricey"}),
+        ("kind=objection", {"Pricey", "Too expensive"}),
         ("stage=decision", {"Pricey"}),
-        ("", {"Fast", "Pricey"}),
+        ("company_wide=true", {"Too expensive"}),
+        ("company_wide=on&kind=objection", {"Too expensive"}),
+        ("company_wide=on&kind=key_message", set()),
+        ("company_wide=false", set(titles)),
+        ("", set(titles)),
     ]:
         api = api_as(marketer).get(f"/api/talking-points/?{query}").json()["results"]
         assert {p["title"] for p in api} == expected, query
         html = as_user(marketer).get(f"/collateral/talking-points/?{query}").content.decode()
-        assert {t for t in ("Fast", "Pricey") if t in html} == expected, query
+        assert {t for t in titles if t in html} == expected, query
+
+
+@pytest.mark.parametrize("scope", ["campaign", "persona"])
+def test_company_wide_with_a_campaign_or_persona_is_a_400_saying_why(
+    api_as, as_user, marketer, scope
+):
+    chosen = make_campaign() if scope == "campaign" else make_persona()
+    query = f"company_wide=true&{scope}={chosen.pk}"
+    response = api_as(marketer).get(f"/api/talking-points/?{query}")
+    assert response.status_code == 400
+    assert response.json() == {
+        "company_wide": [
+            "Company-wide points have no campaign or persona: choose one or the other."
+        ]
+    }
+    page = as_user(marketer).get(f"/collateral/talking-points/?{query}")
+    assert page.status_code == 400
+    assert "Company-wide points have no campaign or persona" in page.content.decode()
 
 
 def queries_for(client, url) -> int:

@@ -77,11 +77,56 @@ def test_talking_points_crud_for_marketing_read_for_everyone(api_as, users, mark
     assert api_as(marketer).delete(f"/api/talking-points/{point_id}/").status_code == 204
 
 
-def test_talking_point_needs_a_scope(api_as, marketer):
-    response = api_as(marketer).post(
-        "/api/talking-points/", {"kind": "key_message", "title": "x"}, format="json"
+@pytest.mark.parametrize("kind", ["key_message", "value_prop", "proof_point", "objection"])
+def test_a_talking_point_with_neither_campaign_nor_persona_is_company_wide(api_as, marketer, kind):
+    created = api_as(marketer).post(
+        "/api/talking-points/",
+        {"kind": kind, "title": "Too expensive", "response": "ROI in a quarter"},
+        format="json",
     )
-    assert response.status_code == 400 and "non_field_errors" in response.json()
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["campaign"] is None and body["persona"] is None
+    assert set(body) == {  # the same fields as always (shared/API.md)
+        "id",
+        "campaign",
+        "persona",
+        "stage",
+        "kind",
+        "title",
+        "body",
+        "response",
+        "position",
+        "updated_at",
+    }
+
+
+def test_a_point_moves_to_company_wide_by_clearing_its_persona(api_as, marketer):
+    persona = make_persona()
+    point = (
+        api_as(marketer)
+        .post(
+            "/api/talking-points/",
+            {"kind": "objection", "title": "Pricey", "response": "ROI", "persona": persona.pk},
+            format="json",
+        )
+        .json()
+    )
+    patched = api_as(marketer).patch(
+        f"/api/talking-points/{point['id']}/", {"persona": None}, format="json"
+    )
+    assert patched.status_code == 200 and patched.json()["persona"] is None
+    listed = api_as(marketer).get("/api/talking-points/?company_wide=true").json()
+    assert [p["id"] for p in listed["results"]] == [point["id"]]
+
+
+def test_an_unanswered_company_wide_objection_is_a_400_naming_the_field(api_as, marketer):
+    response = api_as(marketer).post(
+        "/api/talking-points/", {"kind": "objection", "title": "Pricey"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"response": ["Give reps the answer to this objection."]}
+    assert not TalkingPoint.objects.exists()
 
 
 def test_create_with_a_link_then_publish_and_sales_sees_it(api_as, marketer, sales_rep):

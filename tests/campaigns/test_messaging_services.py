@@ -17,14 +17,77 @@ pytestmark = pytest.mark.django_db
 
 
 # --- Talking points -------------------------------------------------------------------------
-def test_talking_points_need_a_campaign_or_persona_and_objections_need_an_answer(marketer):
-    with pytest.raises(ValidationError, match="Attach it to a campaign, a persona, or both"):
-        services.create_talking_point(by=marketer, kind="key_message", title="Fast rollout")
-    with pytest.raises(ValidationError, match="Give reps the answer"):
-        services.create_talking_point(
-            by=marketer, kind="objection", title="Too pricey", persona=make_persona()
-        )
+@pytest.mark.parametrize("kind", ["key_message", "value_prop", "proof_point", "objection"])
+def test_a_talking_point_of_any_kind_may_be_company_wide(marketer, kind):
+    point = services.create_talking_point(
+        by=marketer, kind=kind, title="Too expensive", response="Cheaper than one mis-pick a day"
+    )
+    point.refresh_from_db()
+    assert point.campaign is None and point.persona is None and point.is_company_wide
+
+
+def test_objections_need_an_answer_wherever_they_belong(marketer):
+    for scope in [{}, {"persona": make_persona()}, {"campaign": make_campaign()}]:
+        with pytest.raises(ValidationError, match="Give reps the answer"):
+            services.create_talking_point(by=marketer, kind="objection", title="Pricey", **scope)
     assert not TalkingPoint.objects.exists()
+
+
+def test_a_point_can_be_detached_to_company_wide_and_back(marketer):
+    persona = make_persona()
+    point = services.create_talking_point(
+        by=marketer, persona=persona, kind="objection", title="We use a competitor", response="x"
+    )
+    services.update_talking_point(point, by=marketer, persona=None)
+    assert TalkingPoint.objects.get(pk=point.pk).is_company_wide
+    services.update_talking_point(point, by=marketer, persona=persona)
+    assert TalkingPoint.objects.get(pk=point.pk).persona == persona
+
+
+def test_company_wide_points_are_ordered_among_themselves(marketer):
+    persona = make_persona()
+    services.create_talking_point(by=marketer, persona=persona, kind="key_message", title="P")
+    first, _second, third = (
+        services.create_talking_point(by=marketer, kind="key_message", title=t) for t in "ABC"
+    )
+    assert [first.position, third.position] == [1, 3]  # numbered apart from the persona's
+    services.move_talking_point(third, by=marketer, direction="up")
+    company_wide = selectors.talking_points().filter(campaign=None, persona=None)
+    assert [p.title for p in company_wide] == ["A", "C", "B"]
+    # In the library the company-wide points follow the campaign and persona ones.
+    assert [p.title for p in selectors.talking_points()] == ["P", "A", "C", "B"]
+
+
+def test_every_call_sheet_has_the_company_wide_points_after_the_personas_own(marketer, sales_rep):
+    ops, finance = make_persona(name="Ops"), make_persona(name="Finance")
+    draft = make_campaign(status="draft")
+
+    def objection(title, **scope):
+        return services.create_talking_point(
+            by=marketer, kind="objection", title=title, response="Answer", **scope
+        )
+
+    objection("Too expensive")
+    objection("We already use a competitor")
+    objection("No time to switch", persona=ops)
+    objection("Auditors will ask", persona=finance)
+    objection("Not in this draft", persona=ops, campaign=draft)
+    services.create_talking_point(by=marketer, kind="proof_point", title="SOC 2 since 2024")
+
+    sheet = selectors.call_sheet(ops, sales_rep)
+    assert [p.title for p in sheet.objections] == [
+        "No time to switch",
+        "Too expensive",
+        "We already use a competitor",
+    ]
+    assert [p.title for p in sheet.messages] == ["SOC 2 since 2024"]
+    assert [p.is_company_wide for p in sheet.objections] == [False, True, True]
+    finance_sheet = selectors.call_sheet(finance, sales_rep)
+    assert [p.title for p in finance_sheet.objections] == [
+        "Auditors will ask",
+        "Too expensive",
+        "We already use a competitor",
+    ]
 
 
 @pytest.mark.parametrize("role", ["sales_rep", "sales_lead", "leadership"])

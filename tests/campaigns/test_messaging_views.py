@@ -1,9 +1,11 @@
 """Collateral pages: library, asset page, uploads with errors, call sheet, insights, analytics."""
 
+import re
+
 import pytest
 
 from campaigns.messaging import services
-from campaigns.models import Asset, AssetUsage
+from campaigns.models import Asset, AssetUsage, TalkingPoint
 from tests.factories import make_asset, make_campaign, make_persona, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +124,23 @@ def test_call_sheet_has_messages_objections_and_best_collateral(as_user, markete
     assert "Fewer returns" in html and "Too pricey" in html and "Start small" in html
     assert "Case study" in html and "Draft" not in html
     assert "data-print" in html
+    assert "Company-wide" not in html
+
+
+def test_call_sheets_show_company_wide_points_labelled(as_user, marketer, sales_rep):
+    persona = make_persona(name="Ops Director")
+    services.create_talking_point(
+        by=marketer, persona=persona, kind="objection", title="Too pricey", response="Start small"
+    )
+    services.create_talking_point(
+        by=marketer, kind="objection", title="We already use a competitor", response="Run both"
+    )
+    services.create_talking_point(by=marketer, kind="proof_point", title="SOC 2 audited")
+    html = as_user(sales_rep).get(f"/collateral/call-sheet/{persona.pk}/").content.decode()
+    objections = html.split("Objections and answers")[1]
+    assert objections.index("Too pricey") < objections.index("We already use a competitor")
+    assert objections.count('class="badge company-wide"') == 1 and "Run both" in objections
+    assert 'data-testid="call-sheet-company-wide"' in html and "SOC 2 audited" in html
 
 
 def test_insights_page_records_and_groups(as_user, sales_rep, marketer):
@@ -155,13 +174,40 @@ def test_talking_point_pages(as_user, marketer):
         follow=True,
     )
     assert "Talking point saved." in created.content.decode()
-    missing = as_user(marketer).post(
-        "/collateral/talking-points/new/", {"kind": "key_message", "title": "Orphan"}
+    company_wide = as_user(marketer).post(
+        "/collateral/talking-points/new/",
+        {"kind": "objection", "title": "Too expensive", "response": "One mis-pick costs more"},
+        follow=True,
     )
     assert (
-        missing.status_code == 400
-        and "Attach it to a campaign, a persona, or both." in missing.content.decode()
+        company_wide.status_code == 200 and "Talking point saved." in company_wide.content.decode()
     )
+    assert TalkingPoint.objects.get(title="Too expensive").is_company_wide
+    unanswered = as_user(marketer).post(
+        "/collateral/talking-points/new/", {"kind": "objection", "title": "Too slow"}
+    )
+    assert unanswered.status_code == 400
+    assert "Give reps the answer to this objection." in unanswered.content.decode()
+
+
+def test_the_form_offers_no_campaign_and_no_persona(as_user, marketer):
+    html = as_user(marketer).get("/collateral/talking-points/new/").content.decode()
+    assert ">No campaign</option>" in html and ">No persona</option>" in html
+    assert "Leave campaign and persona empty for a company-wide point" in html
+
+
+def test_the_library_labels_company_wide_points_and_filters_them(as_user, marketer, sales_rep):
+    persona = make_persona(name="Ops Director")
+    services.create_talking_point(by=marketer, persona=persona, kind="key_message", title="Fast")
+    services.create_talking_point(
+        by=marketer, kind="objection", title="Too expensive", response="ROI in a quarter"
+    )
+    html = as_user(sales_rep).get("/collateral/talking-points/").content.decode()
+    assert html.count('data-testid="company-wide"') == 1
+    assert 'name="company_wide"' in html and ">Company-wide</label>" in html
+    only = as_user(sales_rep).get("/collateral/talking-points/?company_wide=on").content.decode()
+    assert "Too expensive" in only and "Fast" not in only
+    assert re.search(r'<input[^>]*name="company_wide"[^>]*checked', only)  # stays ticked
 
 
 @pytest.mark.parametrize(

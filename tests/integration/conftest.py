@@ -140,6 +140,25 @@ class Mailbox:
     def recipients(self) -> list[str]:
         return [message["To"] for message in self.messages()]
 
+    def delivered(self) -> list[str]:
+        """Recipients as a mail server that drops a repeated Message-ID sees them.
+
+        Delivery is at-least-once: a worker killed after handing an email to the mail
+        server and before recording it sent makes the retry send it again, with the same
+        Message-ID (derived from the notification), so the receiving side can drop it.
+        A kill can cause at most one such repeat per email in flight.
+        """
+        seen, found = set(), []
+        for message in self.messages():
+            if message["Message-ID"] not in seen:
+                seen.add(message["Message-ID"])
+                found.append(message["To"])
+        return found
+
+    def repeats(self) -> int:
+        """Emails sent again after a kill (same Message-ID)."""
+        return len(self.messages()) - len(self.delivered())
+
 
 def purge_test_queue() -> None:
     # The queue may not exist yet on a fresh broker.

@@ -184,3 +184,25 @@ def test_celery_defaults_are_safe_for_at_least_once_delivery():
     sweeper = settings.CELERY_BEAT_SCHEDULE["sweep-outbox"]
     assert sweeper["task"] == "portal.tasks.sweep_outbox"
     assert sweeper["schedule"] <= 60
+
+
+def test_company_sign_in_comes_from_the_environment_and_passes_the_deploy_check():
+    company = {
+        **PRODUCTION,
+        "OIDC_ISSUER": "https://login.corp.example/realms/corp",
+        "OIDC_CLIENT_ID": "tandem",
+        "OIDC_CLIENT_SECRET": "from-the-provider",
+        "OIDC_TEAM_GROUPS": "marketing=tandem-marketing,sales=tandem-sales",
+        "OIDC_LEAD_GROUPS": "tandem-leads",
+        "OIDC_REGION_CLAIM": "region",
+    }
+    result = deploy_check(company)
+    assert result.returncode == 0, result.stdout + result.stderr
+    read = run_settings(company, "[s.OIDC_ISSUER, s.OIDC_SCOPES, s.OIDC_GROUPS_CLAIM]")
+    assert json.loads(read.stdout) == [
+        "https://login.corp.example/realms/corp",
+        "openid email profile",
+        "groups",
+    ]
+    plain = deploy_check({**company, "OIDC_ISSUER": "http://login.corp.example"})
+    assert plain.returncode != 0 and "tandem.W003" in plain.stderr

@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 is_lead=lead,
                 email=email,
                 password=password,
-                region=region,
+                region=region or None,  # not given: an existing member keeps theirs
             )
         except ValidationError as error:
             problems = "; ".join(
