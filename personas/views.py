@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from portal.permissions import can, rule_required
 
 from . import presence, selectors, services
-from .forms import CommentForm, IcpSegmentForm, PersonaCreateForm, PersonaEditForm
+from .forms import CommentForm, IcpSegmentForm, PersonaCreateForm, PersonaEditForm, both_marked
 from .models import (
     BASIC_FIELDS,
     PERSONA_TEXT_FIELDS,
@@ -137,8 +137,15 @@ def _edit_page(request, persona, form, *, status=200, notice: str = ""):
 
 
 def _conflict_page(request, persona, merge, current_version: int, group: str):
+    """Both versions of each overlapping section, with a resolution that keeps both, marked:
+    saving it as it is refuses until the person chose (nothing of either side is dropped)."""
     labels = {name: field_label(name) for name in PERSONA_TEXT_FIELDS}
-    conflicts = [{"name": n, "label": labels[n], **values} for n, values in merge.conflicts.items()]
+    latest = persona.revisions.select_related("author").first()
+    who = str(latest.author) if latest else "Their"
+    conflicts = [
+        {"name": n, "label": labels[n], "proposed": both_marked(who, v["theirs"], v["yours"]), **v}
+        for n, v in merge.conflicts.items()
+    ]
     kept = {n: v for n, v in merge.values.items() if n not in merge.conflicts}
     return render(
         request,
@@ -147,6 +154,7 @@ def _conflict_page(request, persona, merge, current_version: int, group: str):
             "persona": persona,
             "conflicts": conflicts,
             "kept": kept,
+            "latest": latest,
             "version": current_version,
             "section_group": group,
         },
