@@ -53,3 +53,7 @@ OAUTH2_PROVIDER = {
     # Tandem's test client and live server answer on plain http on this machine.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
 }
+# Cookies are per host, not per port: with Tandem on the same 127.0.0.1, the provider's
+# own session and CSRF cookies must not take Tandem's names (a real provider is elsewhere).
+SESSION_COOKIE_NAME = "provider_sessionid"
+CSRF_COOKIE_NAME = "provider_csrftoken"
