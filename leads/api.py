@@ -1,10 +1,13 @@
 """Leads API (shared/API.md). Thin: every write goes through a leads.services module."""
 
+from datetime import datetime
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import generics, mixins, serializers, status, viewsets
@@ -41,8 +44,36 @@ class LeadSerializer(serializers.ModelSerializer):
             "employees", "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score",
             "engagement_score", "score", "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at",
             "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at",
+            "technologies",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class ScoreLineSerializer(serializers.Serializer):
+    points = serializers.FloatField()
+    text = serializers.CharField()
+    counted = serializers.BooleanField(help_text="False: a note (a partial ICP fit), 0 points")
+
+
+class LeadDetailSerializer(LeadSerializer):
+    """One lead, with why it scores what it scores: the same computation as the stored score."""
+
+    score_explanation = serializers.SerializerMethodField()
+    score_as_of = serializers.SerializerMethodField()
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "score_explanation", "score_as_of"]
+        read_only_fields = fields
+
+    @extend_schema_field(ScoreLineSerializer(many=True))
+    def get_score_explanation(self, lead) -> list[dict]:
+        lines = self.context["explanation"].lines
+        return [
+            {"points": line.points, "text": line.text, "counted": line.counted} for line in lines
+        ]
+
+    def get_score_as_of(self, lead) -> datetime:
+        return self.context["explanation"].as_of
 
 
 class LeadInputSerializer(serializers.Serializer):
@@ -106,6 +137,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 q=data["q"], breached=data["breached"],
             )  # fmt: skip
         return Lead.objects.select_related("rejection_reason")
+
+    @extend_schema(responses=LeadDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        lead = self.get_object()
+        explanation = scoring_rules.refresh_score(lead)  # the score and its lines, one moment
+        lead.refresh_from_db()
+        return Response(LeadDetailSerializer(lead, context={"explanation": explanation}).data)
 
     @extend_schema(
         request=LeadInputSerializer, responses={200: LeadSerializer, 201: LeadSerializer}
