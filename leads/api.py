@@ -1,10 +1,13 @@
 """Leads API (shared/API.md). Thin: every write goes through a leads.services module."""
 
+from datetime import datetime
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import generics, mixins, serializers, status, viewsets
@@ -33,7 +36,7 @@ from .services import handoff, ingest, scoring_rules, sla, stages
 
 
 class LeadSerializer(serializers.ModelSerializer):
-    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Lead
@@ -42,8 +45,36 @@ class LeadSerializer(serializers.ModelSerializer):
             "employees", "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score",
             "engagement_score", "score", "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at",
             "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at",
+            "technologies",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class ScoreLineSerializer(serializers.Serializer):
+    points = serializers.FloatField()
+    text = serializers.CharField()
+    counted = serializers.BooleanField(help_text="False: a note (a partial ICP fit), 0 points")
+
+
+class LeadDetailSerializer(LeadSerializer):
+    """One lead, with why it scores what it scores: the same computation as the stored score."""
+
+    score_explanation = serializers.SerializerMethodField()
+    score_as_of = serializers.SerializerMethodField()
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "score_explanation", "score_as_of"]
+        read_only_fields = fields
+
+    @extend_schema_field(ScoreLineSerializer(many=True))
+    def get_score_explanation(self, lead) -> list[dict]:
+        lines = self.context["explanation"].lines
+        return [
+            {"points": line.points, "text": line.text, "counted": line.counted} for line in lines
+        ]
+
+    def get_score_as_of(self, lead) -> datetime:
+        return self.context["explanation"].as_of
 
 
 # GET /api/leads/ reads LeadSerializer's fields straight from values() (constant queries,
@@ -113,6 +144,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )  # fmt: skip
         return Lead.objects.select_related("rejection_reason")
 
+    @extend_schema(responses=LeadDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        lead = self.get_object()
+        explanation = scoring_rules.refresh_score(lead)  # the score and its lines, one moment
+        lead.refresh_from_db()
+        return Response(LeadDetailSerializer(lead, context={"explanation": explanation}).data)
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(LEAD_ROWS.values(self.get_queryset()))
         return self.get_paginated_response(LEAD_ROWS.represent(page))
@@ -143,7 +181,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(LeadSerializer(Lead.objects.get(pk=lead.pk)).data)
 
     @extend_schema(request=LeadInputSerializer(many=True), responses=RowResults)
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def bulk(self, request):
         if not isinstance(request.data, list):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON list of leads."]})
@@ -227,7 +265,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(LeadNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=LeadTransitionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def transitions(self, request, pk=None):
         lead = self.get_object()
         return Response(
@@ -400,7 +438,7 @@ class SlaPolicyView(APIView):
     def get(self, request):
         return Response(self._body())
 
-    @extend_schema(request=SlaSerializer, responses=SlaSerializer)
+    @extend_schema(request=SlaSerializer, responses={202: SlaSerializer})
     def put(self, request):
         serializer = SlaSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from personas.models import IcpSegment
 
-from .models import EngagementEvent, Lead, LeadStage, ScoringRule
+from .models import EngagementEvent, Lead, LeadStage, ScoringRule, SlaPolicy
 from .services import ingest, scoring_rules, sla, stages
 
 FIRST = [
@@ -60,6 +60,7 @@ COMPANIES = [
     ("CloudLedger", "cloudledger.example", "Software", 260, "GB"), ("Metrics Hub", "metricshub.example", "SaaS", 150, "NL"),
     ("City Council North", "citynorth.example", "Government", 3000, "GB"), ("Tiny Retail", "tinyretail.example", "Retail", 12, "FR"),
 ]  # fmt: skip
+TOOLS = ["SAP EWM", "Manhattan", "Salesforce", "NetSuite", "HubSpot", "Excel"]
 TITLES = [
     "Director of Operations",
     "Head of Warehouse",
@@ -77,6 +78,7 @@ def seed(context: dict) -> None:
         return
     users = context["users"]
     maria, sam, sofia, sally = users["maria"], users["sam"], users["sofia"], users["sally"]
+    _agree_sla(maria, sally)
     segments = context.get("icp_segments") or list(IcpSegment.objects.all()[:2])
     _rules(maria, sally, segments)
     campaigns = list((context.get("campaigns") or {}).values())
@@ -91,6 +93,9 @@ def seed(context: dict) -> None:
             "email": f"{first}.{last}{i}@{'gmail.com' if free else domain}".lower(), "first_name": first, "last_name": last,
             "title": rng.choice(TITLES), "company": company, "company_domain": domain, "industry": industry,
             "employees": employees, "country": country, "external_id": f"demo-{i}",
+            "annual_revenue": employees * rng.choice([80_000, 150_000, 250_000]),
+            # Most companies run one of the tools the ICP segments look for.
+            "technologies": ", ".join(rng.sample(TOOLS[:4] if rng.random() < 0.75 else TOOLS, rng.randint(1, 2))),
             "source_campaign": rng.choice(campaigns).pk if campaigns and rng.random() < 0.85 else None,
         })  # fmt: skip
     for start in range(0, len(rows), 200):
@@ -124,14 +129,21 @@ def seed(context: dict) -> None:
     sla.sweep(now)
 
 
+def _agree_sla(maria, sally) -> None:
+    """The demo's SLA is one both demo leads agreed (the migration's default has no approvals)."""
+    if SlaPolicy.objects.filter(marketing_approved_by__isnull=False, status="active").exists():
+        return
+    policy = sla.propose_sla(by=maria, accept_within_hours=4, contact_within_hours=24)
+    sla.approve_sla(policy, by=sally)
+
+
 def _rules(maria, sally, segments) -> None:
     if ScoringRule.objects.exists():
         return
     rules = [
-        (maria, {"name": f"{what} fits {segment.name}", "kind": "fit", "field": field, "operator": "icp",
-                 "value": segment.pk, "points": points})
+        (maria, {"name": f"Fits {segment.name}", "kind": "fit", "operator": "icp", "value": segment.pk,
+                 "points": 45})
         for segment in segments
-        for what, field, points in (("Industry", "industry", 20), ("Size", "employees", 15))
     ]  # fmt: skip
     rules += [
         (maria, {"name": "Decision maker", "kind": "fit", "field": "title", "operator": "contains", "value": "director", "points": 15}),

@@ -34,7 +34,7 @@ def drop_rollup_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0006_dashboard_date_indexes'),
+        ('leads', '0009_import_watchdog'),
     ]
 
     operations = [
