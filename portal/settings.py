@@ -143,10 +143,13 @@ elif env_bool("DATABASE_POOL", True):
     # request opened a connection (and authenticated it) and left it to the garbage
     # collector, until PostgreSQL refused more ("too many clients"). The pool hands each
     # request a warm connection and caps what a process holds.
+    # Its size must cover every thread of a process that may hold a connection at once: a
+    # thread keeps its connection until its request ends, and asgiref runs sync code in up
+    # to 32 threads (min(32, CPUs + 4), ASGI_THREADS). Connections open only when needed.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
-        "max_size": env_int("DATABASE_POOL_SIZE", 10),
+        "max_size": env_int("DATABASE_POOL_SIZE", 32),
         "timeout": 10,  # seconds a request waits for a free connection before failing
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
