@@ -131,7 +131,7 @@ def funnel(request):
 COPY_COLUMNS = [
     "email", "email_domain", "first_name", "last_name", "title", "phone", "company", "company_domain",
     "industry", "employees", "country", "region", "fit_score", "engagement_score", "score", "stage",
-    "rejection_note", "created_at", "updated_at",
+    "rejection_note", "created_at", "updated_at", "technologies",
 ]  # fmt: skip
 
 
@@ -146,7 +146,7 @@ def copy_rows(rows: list[dict]) -> int:
                 email, email.rsplit("@", 1)[-1], row.get("first_name", ""), row.get("last_name", ""),
                 row.get("title", ""), "", row.get("company", ""), "", row.get("industry", ""),
                 int(row["employees"]) if row.get("employees") else None, row.get("country", ""), "",
-                0, 0, 0, "new", "", now, now,
+                0, 0, 0, "new", "", now, now, row.get("technologies") or "",
             ))  # fmt: skip
     return len(rows)
 

@@ -15,7 +15,7 @@ INSERT INTO leads_lead (
     country, region, fit_score, engagement_score, score, stage, rejection_note, created_at, updated_at,
     source_campaign_id, owner_id, mql_at, assigned_at, accept_due_at, accept_warn_at, contact_due_at,
     contact_warn_at, accepted_at, contacted_at, sql_at, opportunity_at, won_at, closed_at, amount,
-    rejection_reason_id, accept_breached_at
+    rejection_reason_id, accept_breached_at, technologies
 )
 SELECT
     'gen' || g || '@firm' || (g %% 50000) || '.example', 'firm' || (g %% 50000) || '.example', 'Gen', 'Lead',
@@ -36,7 +36,8 @@ SELECT
     CASE WHEN r < 0.01 THEN created + interval '30 days' WHEN r >= 0.16 AND r < 0.22 THEN created + interval '1 day 2 hours' END,
     CASE WHEN r < 0.03 THEN 1000 + (g %% 50) * 1000 END,
     CASE WHEN r >= 0.16 AND r < 0.22 THEN %(first_reason)s + g %% 5 END,
-    CASE WHEN r < 0.33 AND g %% 9 > 4 THEN created + interval '1 day 4 hours' END
+    CASE WHEN r < 0.33 AND g %% 9 > 4 THEN created + interval '1 day 4 hours' END,
+    ''
 FROM (
     SELECT g, (g * 7919 %% 1000) / 1000.0 AS r,
            now() - (g %% 730) * interval '1 day' - (g %% 24) * interval '1 hour' AS created,
