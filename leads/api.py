@@ -5,6 +5,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import generics, mixins, serializers, status, viewsets
@@ -30,9 +31,29 @@ from .models import (
 )
 from .services import handoff, ingest, scoring_rules, sla, stages
 
+SlaClockSerializer = inline_serializer(
+    "SlaClock",
+    {
+        "due_at": serializers.DateTimeField(),
+        "working_seconds_left": serializers.IntegerField(help_text="Negative: overdue by that much working time."),
+        "overdue": serializers.BooleanField(),
+        "paused_until": serializers.DateTimeField(allow_null=True, help_text="Outside working hours: when the clock resumes."),
+        "text": serializers.CharField(help_text="As the pages say it: 'due in 2h 5m · paused until Mon 09:00'."),
+    },
+    allow_null=True,
+)  # fmt: skip
+
 
 class LeadSerializer(serializers.ModelSerializer):
     rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sla_clock = serializers.SerializerMethodField(
+        help_text="The next SLA deadline's clock, counted in working hours; null when none runs."
+    )
+
+    @extend_schema_field(SlaClockSerializer)
+    def get_sla_clock(self, lead) -> dict | None:
+        reading = sla.clock(lead)
+        return reading.as_dict() if reading else None
 
     class Meta:
         model = Lead
@@ -40,7 +61,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "id", "email", "first_name", "last_name", "title", "phone", "company", "company_domain", "industry",
             "employees", "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score",
             "engagement_score", "score", "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at",
-            "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at",
+            "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at", "sla_clock",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -105,7 +126,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 stage=data["stage"], owner=data["owner"], campaign=data["source_campaign"], min_score=data["min_score"],
                 q=data["q"], breached=data["breached"],
             )  # fmt: skip
-        return Lead.objects.select_related("rejection_reason")
+        return Lead.objects.select_related("rejection_reason", "owner", "sla_policy")
 
     @extend_schema(
         request=LeadInputSerializer, responses={200: LeadSerializer, 201: LeadSerializer}
@@ -144,7 +165,11 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _respond(self, lead):
         return Response(
-            LeadSerializer(Lead.objects.select_related("rejection_reason").get(pk=lead.pk)).data
+            LeadSerializer(
+                Lead.objects.select_related("rejection_reason", "owner", "sla_policy").get(
+                    pk=lead.pk
+                )
+            ).data
         )
 
     @extend_schema(request=None, responses=LeadSerializer)
@@ -358,9 +383,43 @@ class ScoringSettingsView(APIView):
         )
 
 
+class WorkingHoursSerializer(serializers.Serializer):
+    region = serializers.CharField(
+        allow_blank=True, required=False, help_text="A sales region; empty: every other region."
+    )
+    days = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Working days, e.g. ["Mon", "Tue", "Wed", "Thu", "Fri"].',
+    )
+    start = serializers.CharField(help_text="HH:MM in the owner's time zone, e.g. 09:00.")
+    end = serializers.CharField(help_text="HH:MM, after start, e.g. 17:00.")
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.CharField(help_text="YYYY-MM-DD.")
+    region = serializers.CharField(
+        allow_blank=True, required=False, help_text="A sales region; empty: all."
+    )
+    name = serializers.CharField(allow_blank=True, required=False)
+
+
 class SlaSerializer(serializers.Serializer):
+    """Hours are working hours when `working_hours` is given; without it, around the clock."""
+
     accept_within_hours = serializers.IntegerField(min_value=1, max_value=720)
     contact_within_hours = serializers.IntegerField(min_value=1, max_value=720)
+    # Shapes here; values checked by sla.clean_calendar (the same messages as the page's form).
+    working_hours = WorkingHoursSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text=(
+            "Working hours the clocks count, per region, in each owner's time zone. Empty: around the clock."
+        ),
+    )
+    holidays = HolidaySerializer(
+        many=True, required=False, default=list, help_text=("Public holidays, when no clock runs.")
+    )
 
 
 def _policy(policy: SlaPolicy | None) -> dict | None:
@@ -371,7 +430,7 @@ def _policy(policy: SlaPolicy | None) -> dict | None:
         "contact_within_hours": policy.contact_within_hours,
         "marketing_approved_by": getattr(policy.marketing_approved_by, "username", None),
         "marketing_approved_at": policy.marketing_approved_at, "sales_approved_by": getattr(policy.sales_approved_by, "username", None),
-        "sales_approved_at": policy.sales_approved_at,
+        "sales_approved_at": policy.sales_approved_at, "working_hours": policy.working_hours, "holidays": policy.holidays,
     }  # fmt: skip
 
 

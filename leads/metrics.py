@@ -13,9 +13,11 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from portal.db import HoursBetween, Median
+from portal.models import User
 from portal.periods import Span
 
 from .models import Lead, LeadStage
+from .services import sla
 
 # Funnel stages in order, with the date that says a lead reached each one.
 FUNNEL = [
@@ -97,7 +99,9 @@ def sla_summary(span: Span) -> dict:
     """How sales met the SLA for leads assigned in the period, overall and per owner.
 
     "Within SLA" is measured on leads whose window has closed or that were acted on:
-    a lead still waiting inside its window is neither a success nor a miss yet.
+    a lead still waiting inside its window is neither a success nor a miss yet. Windows
+    are the due times the SLA clock stamped (working hours, sla.due_times); each owner's
+    row says whether their clocks run now or are paused until their next working hour.
     """
     now = timezone.now()
     waiting_to_accept = Q(stage=LeadStage.MQL, accept_due_at__gt=now)
@@ -130,10 +134,14 @@ def sla_summary(span: Span) -> dict:
     for row in [overall, *owners]:
         row["accepted_within_rate"] = ratio(row["accepted_within"], row["accept_measured"])
         row["contacted_within_rate"] = ratio(row["contacted_within"], row["contact_measured"])
+    people = User.objects.in_bulk([row["owner_id"] for row in owners])
+    policy = sla.active_policy()
+    overall["clocks"] = sla.hours_summary(policy)
     for row in owners:
         full = f"{row.pop('owner__first_name')} {row.pop('owner__last_name')}".strip()
         row["owner"] = full or row["owner__username"]
         row.pop("owner__username")
+        row["clock"] = sla.owner_clock_state(policy, people[row["owner_id"]], now)
     return {"overall": overall, "owners": owners}
 
 

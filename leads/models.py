@@ -92,6 +92,15 @@ class Lead(models.Model):
     mql_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     # SLA: due times and the 75% warning times are set on assignment, so the sweep is an index scan.
+    # The SLA version whose working hours the clocks run on (null: before working hours, wall time).
+    sla_policy = models.ForeignKey(
+        "SlaPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     accept_due_at = models.DateTimeField(null=True, blank=True)
     accept_warn_at = models.DateTimeField(null=True, blank=True)
     accept_warned_at = models.DateTimeField(null=True, blank=True)
@@ -453,7 +462,13 @@ class ScoringChange(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """Accept within N hours, first contact within M hours; active once both leads approve."""
+    """Accept within N working hours, first contact within M; active once both leads approve.
+
+    Working hours are per sales region ('' for every other region), in each owner's time
+    zone: `[{"region": "", "days": ["Mon", ...], "start": "09:00", "end": "17:00"}]`; none
+    means around the clock. Holidays are dated exceptions, for one region or all ('').
+    A version never changes once proposed: leads keep the version they were handed over on.
+    """
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Waiting for approval"
@@ -463,6 +478,8 @@ class SlaPolicy(models.Model):
     version = models.PositiveIntegerField(unique=True)
     accept_within_hours = models.PositiveIntegerField()
     contact_within_hours = models.PositiveIntegerField()
+    working_hours = models.JSONField(default=list, blank=True)
+    holidays = models.JSONField(default=list, blank=True, help_text='[{"date", "region", "name"}]')
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -28,13 +28,19 @@ def with_next_due(leads: QuerySet[Lead]) -> QuerySet[Lead]:
 
 def queue_for(user: User) -> QuerySet[Lead]:
     """A rep's open leads: the next SLA deadline first, then the highest score."""
-    leads = Lead.objects.filter(owner=user, stage__in=WORKING).select_related("source_campaign")
+    leads = Lead.objects.filter(owner=user, stage__in=WORKING).select_related(
+        "source_campaign",
+        "owner",
+        "sla_policy",  # owner and policy: the clock (sla.clock)
+    )
     return with_next_due(leads).order_by(F("next_due").asc(nulls_last=True), "-score", "pk")
 
 
 def lead_list(*, stage: str = "", owner: User | None = None, campaign: int | None = None, min_score: int | None = None,
               q: str = "", breached: bool = False) -> QuerySet[Lead]:  # fmt: skip
-    leads = Lead.objects.select_related("owner", "source_campaign", "rejection_reason")
+    leads = Lead.objects.select_related(
+        "owner", "source_campaign", "rejection_reason", "sla_policy"
+    )
     if stage:
         leads = leads.filter(stage=stage)
     if owner is not None:

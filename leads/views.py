@@ -64,7 +64,7 @@ def index(request):
 def _lead_or_404(pk: int) -> Lead:
     try:
         return Lead.objects.select_related(
-            "owner", "source_campaign", "persona", "rejection_reason"
+            "owner", "source_campaign", "persona", "rejection_reason", "sla_policy"
         ).get(pk=pk)
     except Lead.DoesNotExist:
         raise Http404 from None
@@ -330,10 +330,7 @@ def sla_page(request, forms: dict | None = None, error: str = "", status: int = 
     )
     active = next((p for p in policies if p.status == SlaPolicy.Status.ACTIVE), None)
     form = (forms or {}).get("propose") or SlaForm(
-        initial={
-            "accept_within_hours": getattr(active, "accept_within_hours", 4),
-            "contact_within_hours": getattr(active, "contact_within_hours", 24),
-        }
+        initial=SlaForm.initial_from(active or sla.active_policy())
     )
     context = {
         "active": active,
@@ -341,6 +338,7 @@ def sla_page(request, forms: dict | None = None, error: str = "", status: int = 
         "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
         "form": form,
         "action_error": error,
+        "clock_now": sla.owner_clock_state(active, request.user) if active else "",
     }
     return render(request, "leads/sla.html", context, status=status)
 

@@ -504,7 +504,13 @@ MATRIX: dict[str, list[Check]] = {
         Check(
             "post",
             statuses(302, 403, marketing_lead=302, sales_lead=302),
-            data=lambda w, u: {"accept_within_hours": 4, "contact_within_hours": 24},
+            data=lambda w, u: {
+                "accept_within_hours": 4,
+                "contact_within_hours": 24,
+                "days": ["Mon", "Fri"],
+                "opens": "09:00",
+                "closes": "17:00",
+            },
         )
     ],
     "leads:sla_approve": [
