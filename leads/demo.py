@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from personas.models import IcpSegment
 
-from .models import EngagementEvent, Lead, LeadStage, ScoringRule
-from .services import ingest, scoring_rules, sla, stages
+from .models import EngagementEvent, Lead, LeadStage, RepLoad, ScoringRule
+from .services import availability, ingest, scoring_rules, sla, stages
 
 FIRST = [
     "Anna",
@@ -80,6 +80,7 @@ def seed(context: dict) -> None:
     segments = context.get("icp_segments") or list(IcpSegment.objects.all()[:2])
     _rules(maria, sally, segments)
     _working_hours(maria, sally, timezone.localdate().year)
+    _availability(sam, sofia, sally)
     campaigns = list((context.get("campaigns") or {}).values())
     rng = random.Random(7)
     now = timezone.now()
@@ -124,6 +125,20 @@ def seed(context: dict) -> None:
             mql_at=assigned, **sla.due_times(assigned, policy, lead.owner)
         )
     sla.sweep(now)
+
+
+def _availability(sam, sofia, sally) -> None:
+    """Sofia takes twice Sam's share of new leads but at most 40 open MQLs; Sam has a
+    trade fair in two weeks (set by Sally), so the page shows an upcoming absence."""
+    if RepLoad.objects.exists():
+        return
+    availability.set_load(sofia, by=sally, capacity=40, weight=2)
+    availability.set_load(sam, by=sam, capacity=None, weight=1)
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    availability.set_away(
+        sam, by=sally, starts_at=start + timedelta(days=14), ends_at=start + timedelta(days=17),
+        note="Trade fair",
+    )  # fmt: skip
 
 
 def _working_hours(maria, sally, year: int) -> None:

@@ -1,3 +1,5 @@
+from datetime import datetime, time
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -253,3 +255,45 @@ class SlaForm(Form):
             "working_hours": data["working_hours"],
             "holidays": data["holiday_list"],
         }
+
+
+class AwayForm(Form):
+    """Out of office by whole days in the person's time zone: from the first day away until
+    the morning they are back."""
+
+    user = forms.ModelChoiceField(
+        queryset=User.objects.sales().order_by("first_name", "username"), required=False,
+        label="Who", empty_label="Me",
+    )  # fmt: skip
+    starts_at = forms.DateField(
+        label="First day away", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_at = forms.DateField(label="Back on", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(required=False, max_length=200, label="Note (optional)")
+
+    def service_fields(self, me) -> dict:
+        """The person and the period as moments: midnight at the start of each day, theirs."""
+        data = self.cleaned_data
+        person = data["user"] or me
+        zone = sla.zone_of(person)
+        return {
+            "person": person,
+            "starts_at": datetime.combine(data["starts_at"], time(0), zone),
+            "ends_at": datetime.combine(data["ends_at"], time(0), zone),
+            "note": data["note"],
+        }
+
+
+class LoadForm(Form):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.sales().order_by("first_name", "username"), required=False,
+        label="Who", empty_label="Me",
+    )  # fmt: skip
+    capacity = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000, label="Open MQLs at most",
+        help_text="Empty: no limit. New leads skip anyone holding this many.",
+    )  # fmt: skip
+    weight = forms.IntegerField(
+        min_value=1, max_value=10, initial=1, label="Share of new leads (weight)",
+        help_text="2 gets twice the leads of 1.",
+    )  # fmt: skip

@@ -508,13 +508,69 @@ class SlaPolicy(models.Model):
         return f"SLA v{self.version}: accept {self.accept_within_hours}h, contact {self.contact_within_hours}h"
 
 
+class RepLoad(models.Model):
+    """How much new work a sales rep takes: a capacity (open MQLs at most, none: no limit),
+    a weight (a rep of weight 2 gets twice the leads of weight 1), and where the weighted
+    round-robin stands for them (`turn`: virtual time, the smallest goes next; locked
+    while assigning). Created on first use; reps without a row have the defaults."""
+
+    MAX_WEIGHT = 10
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_load"
+    )
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Open MQLs this rep can hold; empty: no limit"
+    )
+    weight = models.PositiveSmallIntegerField(default=1, help_text="Share of new leads, 1 to 10")
+    turn = models.BigIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: weight {self.weight}, capacity {self.capacity or 'none'}"
+
+
+class AwayPeriod(models.Model):
+    """A rep is out of office from `starts_at` until `ends_at` (back then): no new leads."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="away_periods"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["ends_at", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="away_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} away {self.starts_at:%Y-%m-%d} to {self.ends_at:%Y-%m-%d}"
+
+
 class AssignmentCursor(models.Model):
-    """Where the round-robin stands in each region ('' for everyone); locked while assigning."""
+    """Where the round-robin stands in each region ('' for everyone); locked while assigning.
+
+    `turn` is the region's virtual time: the next turn to be served among the reps taking
+    leads. A rep who was away, full or new joins at it, so they get their share from now
+    on, not a backlog."""
 
     region = models.CharField(max_length=60, unique=True)
     last_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    turn = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.region or "(all regions)"

@@ -36,7 +36,8 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
         )
         if not leads:
             return []
-        owners = choose_owners(leads)
+        plan = choose_owners(leads)
+        owners = plan.owners
         now = timezone.now()
         policy = sla.active_policy()
         transitions, assignments = [], []
@@ -74,7 +75,32 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
         Assignment.objects.bulk_create(assignments)
         if notify:
             tell_new_owners(leads, policy)
+        tell_fallbacks(plan, leads)
     return [lead.pk for lead in leads]
+
+
+def tell_fallbacks(plan, leads: list[Lead]) -> None:
+    """A sales lead who took leads because nobody in the region was available hears why."""
+    by_id = {lead.pk: lead for lead in leads}
+    messages = []
+    for region, ids in plan.fallbacks.items():
+        owner = plan.owners[ids[0]]
+        where = region or "any region"
+        count = len(ids)
+        messages.append(
+            core.Message(
+                recipient=owner,
+                kind="assignment_fallback",
+                title=f"Nobody in {where} could take {count} new MQL{'s' if count > 1 else ''}: "
+                f"{'they are' if count > 1 else 'it is'} yours",
+                body="Every rep there is out of office or at capacity. "
+                + ", ".join(str(by_id[i]) for i in ids[:10])
+                + (f" and {count - 10} more." if count > 10 else "."),
+                url=reverse("leads:availability"),
+                dedupe_key=f"assignment_fallback:{region}:{ids[0]}:{count}",
+            )
+        )
+    core.notify_each(messages)
 
 
 def tell_new_owners(leads: list[Lead], policy: SlaPolicy) -> None:

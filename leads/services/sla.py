@@ -213,6 +213,11 @@ def clean_calendar(working_hours, holidays) -> tuple[list[dict], list[dict]]:
     return hours, days_off
 
 
+def zone_of(person: User | None) -> ZoneInfo:
+    """A person's time zone (UTC when they have none, or an unknown one)."""
+    return _zone(person.timezone if person else "UTC")
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
