@@ -26,8 +26,7 @@ def scoring_model(by) -> None:
         employees_min=200, employees_max=5000, owner=by,
     )  # fmt: skip
     rules = [
-        {"name": "Industry fits ICP", "kind": "fit", "field": "industry", "operator": "icp", "value": segment.pk, "points": 20},
-        {"name": "Size fits ICP", "kind": "fit", "field": "employees", "operator": "icp", "value": segment.pk, "points": 15},
+        {"name": "Fits the ICP", "kind": "fit", "operator": "icp", "value": segment.pk, "points": 35},
         {"name": "Decision maker", "kind": "fit", "field": "title", "operator": "contains", "value": "director", "points": 25},
         {"name": "Runs operations", "kind": "fit", "field": "title", "operator": "contains", "value": "coo", "points": 25},
         {"name": "Students", "kind": "fit", "field": "title", "operator": "contains", "value": "student", "points": -40},
@@ -118,6 +117,7 @@ def insert_leads(count: int, **sql_values: str) -> None:
         "phone": "''", "company": "'Firm ' || (g % 20000)", "company_domain": "''",
         "industry": "(ARRAY['Logistics','Retail','Software','Manufacturing'])[1 + g % 4]",
         "employees": "(ARRAY[50,300,1200,9000])[1 + g % 4]", "country": "'DE'", "region": "'EMEA'",
+        "technologies": "(ARRAY['','Salesforce','SAP EWM, Excel','NetSuite'])[1 + g % 4]",
         "fit_score": "0", "engagement_score": "0", "score": "0", "stage": "'new'",
         "rejection_note": "''", "created_at": "now() - (g % 365) * interval '1 day'", "updated_at": "now()",
         **sql_values,

@@ -597,6 +597,14 @@ class OutdatedFlag(models.Model):
                 fields=["asset"], condition=Q(resolved_at__isnull=True), name="open_outdated_flags"
             )
         ]
+        constraints = [
+            # One open flag per person per version: flagging again updates the reason.
+            models.UniqueConstraint(
+                fields=["asset", "user", "version"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_outdated_flag_per_person",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset} flagged by {self.user}"

@@ -1,5 +1,7 @@
 """Leads API (shared/API.md). Thin: every write goes through a leads.services module."""
 
+from datetime import datetime
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -46,7 +48,9 @@ SlaClockSerializer = inline_serializer(
 
 
 class LeadSerializer(serializers.ModelSerializer):
-    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    rejection_reason = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     sla_clock = serializers.SerializerMethodField(
         help_text="The next SLA deadline's clock, counted in working hours; null when none runs."
     )
@@ -62,9 +66,37 @@ class LeadSerializer(serializers.ModelSerializer):
             "id", "email", "first_name", "last_name", "title", "phone", "company", "company_domain", "industry",
             "employees", "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score",
             "engagement_score", "score", "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at",
-            "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at", "sla_clock",
+            "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at",
+            "technologies", "sla_clock",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class ScoreLineSerializer(serializers.Serializer):
+    points = serializers.FloatField()
+    text = serializers.CharField()
+    counted = serializers.BooleanField(help_text="False: a note (a partial ICP fit), 0 points")
+
+
+class LeadDetailSerializer(LeadSerializer):
+    """One lead, with why it scores what it scores: the same computation as the stored score."""
+
+    score_explanation = serializers.SerializerMethodField()
+    score_as_of = serializers.SerializerMethodField()
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "score_explanation", "score_as_of"]
+        read_only_fields = fields
+
+    @extend_schema_field(ScoreLineSerializer(many=True))
+    def get_score_explanation(self, lead) -> list[dict]:
+        lines = self.context["explanation"].lines
+        return [
+            {"points": line.points, "text": line.text, "counted": line.counted} for line in lines
+        ]
+
+    def get_score_as_of(self, lead) -> datetime:
+        return self.context["explanation"].as_of
 
 
 class LeadInputSerializer(serializers.Serializer):
@@ -129,6 +161,13 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )  # fmt: skip
         return Lead.objects.select_related("rejection_reason", "owner", "sla_policy")
 
+    @extend_schema(responses=LeadDetailSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        lead = self.get_object()
+        explanation = scoring_rules.refresh_score(lead)  # the score and its lines, one moment
+        lead.refresh_from_db()
+        return Response(LeadDetailSerializer(lead, context={"explanation": explanation}).data)
+
     @extend_schema(
         request=LeadInputSerializer, responses={200: LeadSerializer, 201: LeadSerializer}
     )
@@ -155,7 +194,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(LeadSerializer(Lead.objects.get(pk=lead.pk)).data)
 
     @extend_schema(request=LeadInputSerializer(many=True), responses=RowResults)
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def bulk(self, request):
         if not isinstance(request.data, list):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON list of leads."]})
@@ -243,7 +282,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(LeadNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=LeadTransitionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def transitions(self, request, pk=None):
         lead = self.get_object()
         return Response(
@@ -450,7 +489,7 @@ class SlaPolicyView(APIView):
     def get(self, request):
         return Response(self._body())
 
-    @extend_schema(request=SlaSerializer, responses=SlaSerializer)
+    @extend_schema(request=SlaSerializer, responses={202: SlaSerializer})
     def put(self, request):
         serializer = SlaSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -60,6 +60,7 @@ COMPANIES = [
     ("CloudLedger", "cloudledger.example", "Software", 260, "GB"), ("Metrics Hub", "metricshub.example", "SaaS", 150, "NL"),
     ("City Council North", "citynorth.example", "Government", 3000, "GB"), ("Tiny Retail", "tinyretail.example", "Retail", 12, "FR"),
 ]  # fmt: skip
+TOOLS = ["SAP EWM", "Manhattan", "Salesforce", "NetSuite", "HubSpot", "Excel"]
 TITLES = [
     "Director of Operations",
     "Head of Warehouse",
@@ -93,6 +94,9 @@ def seed(context: dict) -> None:
             "email": f"{first}.{last}{i}@{'gmail.com' if free else domain}".lower(), "first_name": first, "last_name": last,
             "title": rng.choice(TITLES), "company": company, "company_domain": domain, "industry": industry,
             "employees": employees, "country": country, "external_id": f"demo-{i}",
+            "annual_revenue": employees * rng.choice([80_000, 150_000, 250_000]),
+            # Most companies run one of the tools the ICP segments look for.
+            "technologies": ", ".join(rng.sample(TOOLS[:4] if rng.random() < 0.75 else TOOLS, rng.randint(1, 2))),
             "source_campaign": rng.choice(campaigns).pk if campaigns and rng.random() < 0.85 else None,
         })  # fmt: skip
     for start in range(0, len(rows), 200):
@@ -142,7 +146,8 @@ def _availability(sam, sofia, sally) -> None:
 
 
 def _working_hours(maria, sally, year: int) -> None:
-    """Both leads agree an SLA that counts office hours, with the public holidays of this
+    """Both leads agree the demo's SLA (the migration's default has no approvals): it counts
+    office hours, with the public holidays of this
     year and the next (Christmas for everyone, a regional day each)."""
     if sla.active_policy().working_hours:
         return
@@ -172,10 +177,9 @@ def _rules(maria, sally, segments) -> None:
     if ScoringRule.objects.exists():
         return
     rules = [
-        (maria, {"name": f"{what} fits {segment.name}", "kind": "fit", "field": field, "operator": "icp",
-                 "value": segment.pk, "points": points})
+        (maria, {"name": f"Fits {segment.name}", "kind": "fit", "operator": "icp", "value": segment.pk,
+                 "points": 45})
         for segment in segments
-        for what, field, points in (("Industry", "industry", 20), ("Size", "employees", 15))
     ]  # fmt: skip
     rules += [
         (maria, {"name": "Decision maker", "kind": "fit", "field": "title", "operator": "contains", "value": "director", "points": 15}),

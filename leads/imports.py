@@ -10,8 +10,10 @@ nothing new.
 import csv
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +32,7 @@ from .services.ingest import INGEST_FIELDS, ingest_leads
 from .services.sla import active_policy
 
 CHUNK = 500
+logger = logging.getLogger(__name__)
 ALIASES = {
     "email": ["email", "emailaddress", "e-mail", "mail", "workemail", "workmail"],
     "first_name": ["firstname", "first", "givenname", "forename"],
@@ -92,6 +95,21 @@ def parse(text: str) -> tuple[list[str], Iterator[list[str]]]:
     return [cell.strip() for cell in header], reader
 
 
+def read_rows(reader) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(line, cells, "") for each non-blank data row, or (line, None, why) for a row the csv
+    module cannot read (a cell over its field limit): a row error, never a crash."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield reader.line_num, None, f"This row cannot be read ({error})."
+            continue
+        if any(cell.strip() for cell in row):
+            yield reader.line_num, row, ""
+
+
 def check_mapping(mapping: dict[str, str], header: list[str]) -> dict[str, str]:
     errors = []
     unknown_columns = set(mapping) - set(header)
@@ -122,7 +140,7 @@ def create_job(
         )
     data = upload.read()
     header, rows = parse(decode(data))
-    total = sum(1 for row in rows if any(cell.strip() for cell in row))
+    total = sum(1 for _ in read_rows(rows))
     if total == 0:
         raise ValidationError({"file": ["The file has a header but no rows."]})
     mapping = mapping or suggest_mapping(header)
@@ -159,38 +177,49 @@ def _enqueue(job: ImportJob) -> None:
 
 
 def run(job_id: int) -> None:
-    """Import the rows not done yet, chunk by chunk."""
+    """Import the rows not done yet, chunk by chunk. Whatever stops it, the job ends as
+    "failed" with the reason, and the chunks already committed stay imported."""
     job = ImportJob.objects.get(pk=job_id)
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.PREVIEW):
         return
+    now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=job.started_at or timezone.now()
+        status=ImportJob.Status.RUNNING, started_at=job.started_at or now, heartbeat_at=now
     )
     job.refresh_from_db()
     try:
-        header, rows = parse(decode(job.file.open("rb").read()))
-        mapping = check_mapping(job.mapping, header)
+        _run(job)
     except ValidationError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED,
-            failure=" ".join(error.messages),
-            finished_at=timezone.now(),
-        )
-        return
+        _fail(job, " ".join(error.messages))
+    except Exception as error:
+        logger.exception("import %s stopped", job.pk)
+        _fail(job, f"The import stopped: {type(error).__name__}: {error}"[:1000])
+
+
+def _fail(job: ImportJob, reason: str) -> None:
+    job.refresh_from_db()
+    kept = f" The first {job.processed} rows were imported." if job.processed else ""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, failure=reason + kept, finished_at=timezone.now()
+    )
+
+
+def _run(job: ImportJob) -> None:
+    header, rows = parse(decode(job.file.open("rb").read()))
+    mapping = check_mapping(job.mapping, header)
     columns = [(header.index(column), field) for column, field in mapping.items()]
     touched: list[int] = []
-    chunk: list[tuple[int, dict]] = []
-    position = 0  # data rows seen, the unit of job.processed
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        position += 1
+    chunk: list[tuple[int, dict | list]] = []
+    for position, (line, row, problem) in enumerate(read_rows(rows), start=1):
         if position <= job.processed:
             continue  # done in an earlier run
-        values = {field: row[index].strip() if index < len(row) else "" for index, field in columns}
-        if job.source_campaign_id and not values.get("source_campaign"):
-            values["source_campaign"] = job.source_campaign_id
-        chunk.append((line, values))
+        if row is None:
+            chunk.append((line, [problem]))
+        else:
+            values = {f: row[index].strip() if index < len(row) else "" for index, f in columns}
+            if job.source_campaign_id and not values.get("source_campaign"):
+                values["source_campaign"] = job.source_campaign_id
+            chunk.append((line, values, row))
         if len(chunk) == CHUNK:
             touched += _import_chunk(job, chunk)
             chunk = []
@@ -207,31 +236,79 @@ def run(job_id: int) -> None:
     )
 
 
-def _import_chunk(job: ImportJob, chunk: list[tuple[int, dict]]) -> list[int]:
+def _import_chunk(job: ImportJob, chunk: list[tuple]) -> list[int]:
+    """One transaction: the chunk's rows and the job's counters (exact after a resume).
+    A chunk item is (line, values, cells) for a row, or (line, [problem]) for an unreadable one."""
+    readable = [item for item in chunk if len(item) == 3]
     with transaction.atomic():
-        results = ingest_leads([values for _, values in chunk], by=None, notify_owners=False)
-        errors = []
-        for (line, values), result in zip(chunk, results, strict=True):
+        results = ingest_leads([values for _, values, _ in readable], by=None, notify_owners=False)
+        errors = [
+            {"line": line, "email": "", "message": problem, "row": []}
+            for line, (problem,), *_ in (item for item in chunk if len(item) == 2)
+        ]
+        for (line, values, cells), result in zip(readable, results, strict=True):
             if result.status == "error":
                 message = "; ".join(
                     f"{field}: {' '.join(msgs)}" for field, msgs in result.errors.items()
                 )
-                errors.append({"line": line, "email": values.get("email", ""), "message": message})
+                errors.append(
+                    {"line": line, "email": _storable(values.get("email", "")), "message": message,
+                     "row": [_storable(cell) for cell in cells]}
+                )  # fmt: skip
+        errors.sort(key=lambda error: error["line"])
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         job.processed += len(chunk)
-        job.created += sum(r.status == "created" for r in results)
-        job.updated += sum(r.status == "updated" for r in results)
+        # A lead two rows of the file describe is created once (the later row updates it).
+        job.created += len({r.id for r in results if r.status == "created"})
+        job.updated += len(
+            {r.id for r in results if r.status == "updated"}
+            - {r.id for r in results if r.status == "created"}
+        )
         job.errors = job.errors + errors
-        job.save(update_fields=["processed", "created", "updated", "errors"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["processed", "created", "updated", "errors", "heartbeat_at"])
     return [r.id for r in results if r.id]
 
 
+def _storable(text: str) -> str:
+    """A cell kept for the error report: PostgreSQL's JSON cannot hold a NUL character."""
+    return str(text).replace("\x00", "\ufffd")
+
+
+def watch(now=None) -> dict[str, int]:
+    """Beat: an import that made no progress past the task time limit (its worker died, the
+    message was lost) is started again, where it stopped; the second time it is marked
+    failed, with how far it got."""
+    now = now or timezone.now()
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    stuck = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+        heartbeat_at__lt=now - limit,
+    )
+    resumed = failed = 0
+    for job in stuck:
+        if job.attempts >= 1:
+            _fail(job, "The import stopped responding twice.")
+            failed += 1
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(
+                attempts=job.attempts + 1, heartbeat_at=now, status=ImportJob.Status.QUEUED
+            )
+            _enqueue(job)
+            resumed += 1
+    return {"resumed": resumed, "failed": failed}
+
+
 def error_report(job: ImportJob) -> str:
+    """The rejected rows: line, problem, then the row as it was in the file (same columns),
+    so the importer can fix them and import the report's rows again."""
+    header, _ = parse(decode(job.file.open("rb").read()))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["line", "email", "problem"])
+    writer.writerow(["line", "problem", *header])
     for error in job.errors:
+        cells = error.get("row") or []
         writer.writerow(
-            [error["line"], safe_cell(error.get("email", "")), safe_cell(error["message"])]
+            [error["line"], safe_cell(error["message"]), *(safe_cell(cell) for cell in cells)]
         )
     return out.getvalue()

@@ -74,6 +74,9 @@ class Lead(models.Model):
         "personas.Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
     external_id = models.CharField(max_length=100, null=True, blank=True)
+    technologies = models.CharField(
+        max_length=500, blank=True, help_text="What the company uses, comma-separated"
+    )
 
     fit_score = models.IntegerField(default=0)
     engagement_score = models.IntegerField(default=0)
@@ -576,6 +579,43 @@ class AssignmentCursor(models.Model):
         return self.region or "(all regions)"
 
 
+class RescoreJob(models.Model):
+    """Rescoring every lead after a scoring change (a rule, the threshold, the decay, an ICP
+    segment): who asked and why, progress for the scoring page, and what it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Rescoring"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    reason = models.CharField(max_length=300, help_text="e.g. rescored after ICP change by Maria")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    handed_off = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return round(100 * self.processed / self.total) if self.total else 0
+
+
 class ImportJob(models.Model):
     class Status(models.TextChoices):
         PREVIEW = "preview", "Waiting for the column mapping"
@@ -604,6 +644,10 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last progress; the watchdog restarts a silent import"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Restarts by the watchdog")
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("scoring/rules/new/", views.rule_form, name="rule_create"),
     path("scoring/rules/<int:pk>/", views.rule_form, name="rule_edit"),
     path("scoring/rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("scoring/rescores/<int:pk>/", views.rescore_job, name="rescore_job"),
     path("sla/", views.sla_page, name="sla"),
     path("sla/propose/", views.sla_propose, name="sla_propose"),
     path("sla/<int:pk>/approve/", views.sla_approve, name="sla_approve"),

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from personas.models import IcpSegment
 from portal.actions import joint_agreement_views, object_actions, run_page_action
 from portal.models import User
 from portal.permissions import SALES, can, role_of, rule_required
@@ -33,6 +34,7 @@ from .models import (
     ImportJob,
     Lead,
     LeadStage,
+    RescoreJob,
     ScoringChange,
     ScoringRule,
     ScoringSettings,
@@ -78,12 +80,13 @@ def _lead_or_404(pk: int) -> Lead:
 def detail(request, pk: int, forms: dict | None = None, error: str = "", status: int = 200):
     lead = _lead_or_404(pk)
     forms = forms or {}
+    # Rescored first, so the score shown and its lines are one computation, now.
+    explanation = scoring_rules.refresh_score(lead)
+    lead = _lead_or_404(pk)
     moves = LEAD_FLOW.offered(request.user, lead)
-    lines = scoring.explain(lead)
     context = {
         "lead": lead,
-        "lines": lines,
-        "explained_total": scoring.explained_total(lines),
+        "explanation": explanation,
         "timeline": selectors.timeline(lead),
         "reject_form": forms.get("reject") or RejectForm(),
         "convert_form": forms.get("convert") or ConvertForm(),
@@ -266,20 +269,37 @@ def import_errors(request, pk: int):
 
 # --- Scoring ---------------------------------------------------------------------------------
 @rule_required("view_portal")
-def scoring_page(request, settings_form=None, status: int = 200):
+def scoring_page(request, settings_form=None, status: int = 200, impact=None):
     current = ScoringSettings.current()
+    rules = list(ScoringRule.objects.select_related("updated_by"))
+    tests = scoring.describe_rules(rules)
     return render(
         request, "leads/scoring.html",
         {
-            "rules": ScoringRule.objects.select_related("updated_by"),
+            # Each rule with its test: what it means in words, and why it cannot apply, if so.
+            "rules": [(rule, tests.get(rule.pk)) for rule in rules],
             "settings_form": settings_form or ScoringSettingsForm(
                 initial={"mql_threshold": current.mql_threshold, "engagement_half_life_days": current.engagement_half_life_days}
             ),
+            "impact": impact,
             "current": current,
+            "job": RescoreJob.objects.select_related("requested_by").first(),
             "changes": ScoringChange.objects.select_related("by")[:20],
         },
         status=status,
     )  # fmt: skip
+
+
+@rule_required("view_portal")
+def rescore_job(request, pk: int):
+    """The rescore progress panel, polled by the scoring page while a job runs."""
+    job = get_object_or_404(RescoreJob.objects.select_related("requested_by"), pk=pk)
+    return render(request, "leads/_rescore_job.html", {"job": job})
+
+
+def confirmed(request) -> bool:
+    """A scoring change is saved on its second submit, once the page showed what it does."""
+    return request.POST.get("confirmed") == "1"
 
 
 @require_POST
@@ -288,11 +308,14 @@ def scoring_settings(request):
     form = ScoringSettingsForm(request.POST)
     if form.is_valid():
         try:
+            if not confirmed(request):
+                impact = scoring_rules.preview_settings(**form.cleaned_data)
+                return scoring_page(request, settings_form=form, impact=impact)
             scoring_rules.update_scoring_settings(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Saved. All leads are being rescored.")
+            messages.success(request, "Saved. All leads are being rescored: progress below.")
             return redirect("leads:scoring")
     return scoring_page(request, settings_form=form, status=400)
 
@@ -301,24 +324,33 @@ def scoring_settings(request):
 def rule_form(request, pk: int | None = None):
     rule = get_object_or_404(ScoringRule, pk=pk) if pk else None
     form = RuleForm(request.POST or None, instance=rule)
+    impact = None
     if request.method == "POST" and form.is_valid():
         try:
-            scoring_rules.save_rule(rule, by=request.user, **form.service_fields())
+            if not confirmed(request):
+                impact = scoring_rules.preview_rule(rule, **form.service_fields())
+            else:
+                scoring_rules.save_rule(rule, by=request.user, **form.service_fields())
+                messages.success(
+                    request, "Rule saved. All leads are being rescored: progress below."
+                )
+                return redirect("leads:scoring")
         except ValidationError as error:
             form.add_error(None, error)
-        else:
-            messages.success(request, "Rule saved. All leads are being rescored.")
-            return redirect("leads:scoring")
-    from personas.models import IcpSegment
-
-    return render(request, "leads/rule_form.html", {"form": form, "rule": rule, "segments": IcpSegment.objects.all()},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(
+        request, "leads/rule_form.html",
+        {"form": form, "rule": rule, "segments": IcpSegment.objects.all(), "impact": impact},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
 
 
-@require_POST
 @rule_required("edit_scoring")
 def rule_delete(request, pk: int):
+    """GET: what deleting the rule does to scores; POST: delete it."""
     rule = get_object_or_404(ScoringRule, pk=pk)
+    if request.method != "POST":
+        impact = scoring_rules.preview_rule_deletion(rule)
+        return render(request, "leads/rule_delete.html", {"rule": rule, "impact": impact})
     scoring_rules.delete_rule(rule, by=request.user)
     messages.success(request, f"Rule “{rule.name}” deleted. All leads are being rescored.")
     return redirect("leads:scoring")

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 
 from portal.forms import Form, ModelForm, style_widgets
@@ -12,6 +14,17 @@ from .models import (
     Seniority,
     field_label,
 )
+
+# A conflict's resolution starts with both versions, each under a marker line; the page
+# refuses to save while a marker is left, so nobody drops the other side by accident.
+THEIRS_MARK = "<<< {who}'s version"
+YOURS_MARK = ">>> Your version"
+MARKER_LINE = re.compile(r"^(<<< .*'s version|>>> Your version)\s*$", re.MULTILINE)
+
+
+def both_marked(who: str, theirs: str, yours: str) -> str:
+    return f"{THEIRS_MARK.format(who=who)}\n{theirs.rstrip()}\n{YOURS_MARK}\n{yours.rstrip()}\n"
+
 
 MARKDOWN_HELP = "Light formatting: **bold**, *italic*, - lists. One idea per line merges best."
 
@@ -47,6 +60,17 @@ class PersonaEditForm(Form):
             self.fields[name] = persona_field(name)
         self.sections = [name for name in PERSONA_TEXT_FIELDS if name in self.fields]
         style_widgets(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.sections:
+            if MARKER_LINE.search(cleaned.get(name) or ""):
+                self.add_error(
+                    name,
+                    "Both versions are still here: keep what should stay, and delete the "
+                    "“<<< …'s version” and “>>> Your version” lines.",
+                )
+        return cleaned
 
     def submitted(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name) or "" for name in self.sections}

@@ -34,7 +34,6 @@ Every persona that was ever saved has a document (created from the columns under
 same lock), so a save can never slip between a document's creation and its first flush.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,6 +62,7 @@ from .models import (
     PersonaDocUpdate,
     PersonaRevision,
 )
+from .signals import segment_changed
 
 SAVE_ATTEMPTS = 20
 
@@ -387,9 +387,6 @@ def restore_revision(persona: Persona, *, version: int, by: User) -> SaveResult:
 
 
 # --- Section comments -----------------------------------------------------------------------
-MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
-
-
 def add_comment(persona: Persona, *, by: User, section: str, body: str) -> PersonaComment:
     """Comment on a section; everyone @mentioned (by username) is notified once."""
     require(by, "edit_personas")
@@ -407,10 +404,8 @@ def add_comment(persona: Persona, *, by: User, section: str, body: str) -> Perso
         comment = PersonaComment.objects.create(
             persona=persona, section=section, author=by, body=body
         )
-        usernames = {name.rstrip(".") for name in MENTION.findall(body)}
-        mentioned = User.objects.active().filter(username__in=usernames).exclude(pk=by.pk)
         core.notify(
-            mentioned,
+            core.mentioned_members(body, exclude=by),
             kind="persona_mention",
             title=f"{by} mentioned you on {persona.name} ({section.replace('_', ' ')})",
             body=body[:500],
@@ -459,19 +454,30 @@ def _clean_segment(segment: IcpSegment) -> None:
         raise ValidationError(errors)
 
 
-def save_segment(segment: IcpSegment | None, *, by: User, **fields: Any) -> IcpSegment:
+def candidate_segment(segment: IcpSegment | None, *, by: User, **fields: Any) -> IcpSegment:
+    """The segment as it would be saved with `fields` (validated, not saved), for a preview."""
     require(by, "edit_personas")
     unknown = set(fields) - ICP_FIELDS
     if unknown:
         raise ValidationError({name: ["This field cannot be set."] for name in unknown})
-    segment = segment or IcpSegment(owner=by)
+    candidate = IcpSegment.objects.get(pk=segment.pk) if segment else IcpSegment(owner=by)
     for name, value in fields.items():
-        setattr(segment, name, value)
-    _clean_segment(segment)
-    segment.save()
-    return segment
+        setattr(candidate, name, value)
+    _clean_segment(candidate)
+    return candidate
+
+
+def save_segment(segment: IcpSegment | None, *, by: User, **fields: Any) -> IcpSegment:
+    """Save a segment; the apps that read it (lead scoring) hear of it in the same transaction."""
+    candidate = candidate_segment(segment, by=by, **fields)
+    with transaction.atomic():
+        candidate.save()
+        segment_changed.send(sender=IcpSegment, segment=candidate, by=by, deleted=False)
+    return candidate
 
 
 def delete_segment(segment: IcpSegment, *, by: User) -> None:
     require(by, "edit_personas")
-    segment.delete()
+    with transaction.atomic():
+        segment_changed.send(sender=IcpSegment, segment=segment, by=by, deleted=True)
+        segment.delete()

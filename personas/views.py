@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from portal.permissions import can, rule_required
 
 from . import presence, selectors, services
-from .forms import CommentForm, IcpSegmentForm, PersonaCreateForm, PersonaEditForm
+from .forms import CommentForm, IcpSegmentForm, PersonaCreateForm, PersonaEditForm, both_marked
 from .models import (
     BASIC_FIELDS,
     PERSONA_TEXT_FIELDS,
@@ -20,7 +20,7 @@ from .models import (
     PersonaRevision,
     field_label,
 )
-from .panels import persona_panels
+from .panels import persona_panels, segment_change_previews
 from .services import PersonaConflict, StaleVersion
 
 SECTION_GROUPS = {"basics": BASIC_FIELDS, **{name: [name] for name in SECTION_FIELDS}}
@@ -137,8 +137,15 @@ def _edit_page(request, persona, form, *, status=200, notice: str = ""):
 
 
 def _conflict_page(request, persona, merge, current_version: int, group: str):
+    """Both versions of each overlapping section, with a resolution that keeps both, marked:
+    saving it as it is refuses until the person chose (nothing of either side is dropped)."""
     labels = {name: field_label(name) for name in PERSONA_TEXT_FIELDS}
-    conflicts = [{"name": n, "label": labels[n], **values} for n, values in merge.conflicts.items()]
+    latest = persona.revisions.select_related("author").first()
+    who = str(latest.author) if latest else "Their"
+    conflicts = [
+        {"name": n, "label": labels[n], "proposed": both_marked(who, v["theirs"], v["yours"]), **v}
+        for n, v in merge.conflicts.items()
+    ]
     kept = {n: v for n, v in merge.values.items() if n not in merge.conflicts}
     return render(
         request,
@@ -147,6 +154,7 @@ def _conflict_page(request, persona, merge, current_version: int, group: str):
             "persona": persona,
             "conflicts": conflicts,
             "kept": kept,
+            "latest": latest,
             "version": current_version,
             "section_group": group,
         },
@@ -359,28 +367,43 @@ def icp(request):
 
 @rule_required("edit_personas")
 def icp_form(request, pk: int | None = None):
+    """Save a segment; first show what it changes elsewhere (lead scores), if anything."""
     segment = get_object_or_404(IcpSegment, pk=pk) if pk else None
     form = IcpSegmentForm(request.POST or None, instance=segment)
+    previews = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_segment(segment, by=request.user, **form.cleaned_data)
+            if request.POST.get("confirmed") != "1":
+                candidate = services.candidate_segment(
+                    segment, by=request.user, **form.cleaned_data
+                )
+                previews = segment_change_previews.for_page(candidate, request.user)
+            if not previews:
+                services.save_segment(segment, by=request.user, **form.cleaned_data)
+                messages.success(
+                    request, "ICP segment saved. Lead fit scoring uses it from now on."
+                )
+                return redirect("personas:icp")
         except ValidationError as error:
             form.add_error(None, error)
-        else:
-            messages.success(request, "ICP segment saved. Lead fit scoring uses it from now on.")
-            return redirect("personas:icp")
     return render(
         request,
         "personas/icp_form.html",
-        {"form": form, "segment": segment},
+        {"form": form, "segment": segment, "previews": previews},
         status=400 if form.errors else 200,
     )
 
 
-@require_POST
 @rule_required("edit_personas")
 def icp_delete(request, pk: int):
+    """GET: what deleting the segment changes elsewhere; POST: delete it."""
     segment = get_object_or_404(IcpSegment, pk=pk)
+    if request.method != "POST":
+        gone = services.candidate_segment(segment, by=request.user, is_active=False)
+        previews = segment_change_previews.for_page(gone, request.user)
+        return render(
+            request, "personas/icp_delete.html", {"segment": segment, "previews": previews}
+        )
     services.delete_segment(segment, by=request.user)
     messages.success(request, f"Segment “{segment.name}” deleted.")
     return redirect("personas:icp")

@@ -3,9 +3,9 @@
 drf-spectacular documents each view's success responses; the error responses are the
 same everywhere (portal.api's error model), so this hook adds them to every operation:
 400 (bad input, `{field: [messages]}`), 401 (no credentials), 403 (the role may not),
-404 (no such object or page, or out of the caller's scope), 409 (the object's state refuses the
-change) and 429 (too many sign-in attempts) where they can occur. Scripts and the fuzz
-tests (tests/fuzz) read the schema as the contract.
+404 (no such object or page, or out of the caller's scope), 409 (the object's state refuses
+the change), 415 (a body type the operation does not read) and 429 (too many sign-in
+attempts) where they can occur. Scripts and the fuzz tests (tests/fuzz) read the schema as the contract.
 """
 
 from copy import deepcopy
@@ -38,6 +38,7 @@ ERRORS = {
     "403": _response("Signed in, but the role may not do this.", "Error"),
     "404": _response("No such object, or not one the caller may see.", "Error"),
     "409": _response("The object's current state refuses this change.", "Error"),
+    "415": _response("The body's content type is not one this operation reads.", "Error"),
     "429": _response("Too many attempts: wait and try again.", "Error"),
 }
 UNSAFE = {"post", "put", "patch", "delete"}
@@ -63,6 +64,8 @@ def add_error_responses(result, generator, request, public):
                 wanted.append("404")
             if method in UNSAFE and not anonymous_allowed:
                 wanted.append("409")
+            if "requestBody" in operation:
+                wanted.append("415")
             for status in wanted:
                 responses.setdefault(status, deepcopy(ERRORS[status]))
     return result

@@ -267,6 +267,17 @@ def mark_all_read(user: User) -> int:
     )
 
 
+# --- Mentions -----------------------------------------------------------------------
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+def mentioned_members(body: str, *, exclude: User | None = None):
+    """The active members a text @mentions by username (an email address is not a mention)."""
+    usernames = {name.rstrip(".") for name in MENTION.findall(body or "")}
+    members = User.objects.active().filter(username__in=usernames)
+    return members.exclude(pk=exclude.pk) if exclude is not None else members
+
+
 # --- Webhooks -------------------------------------------------------------------------
 def post_webhook(url: str, payload: dict, *, dedupe_key: str) -> WebhookDelivery | None:
     """Record a JSON POST to `url` in the caller's transaction; it is sent after commit.

@@ -259,6 +259,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "launch-due-campaigns": {"task": "campaigns.tasks.launch_due_campaigns", "schedule": 60.0},
     "sweep-lead-sla": {"task": "leads.tasks.sweep_sla", "schedule": 60.0},
+    "decay-lead-scores": {"task": "leads.tasks.decay_scores", "schedule": crontab(minute=17)},
+    "watch-lead-imports": {"task": "leads.tasks.watch_imports", "schedule": 300.0},
     "remind-asset-reviews": {
         "task": "campaigns.tasks.remind_asset_reviews",
         "schedule": crontab(hour=7, minute=0),  # daily; one digest per owner per day at most

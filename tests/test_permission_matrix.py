@@ -203,6 +203,12 @@ def import_job(world: World, user) -> dict:
     return {"pk": imports.create_job(upload=upload, by=world.users["marketer"]).pk}
 
 
+def rescore_job(world: World, user) -> dict:
+    from leads.models import RescoreJob
+
+    return {"pk": RescoreJob.objects.create(reason="rescored after a rule change").pk}
+
+
 def scoring_rule(world: World, user) -> dict:
     from leads.models import ScoringRule
 
@@ -469,7 +475,10 @@ MATRIX: dict[str, list[Check]] = {
     "personas:icp": [Check("get", PAGE_FOR_EVERYONE)],
     "personas:icp_create": [Check("get", EDITOR_PAGE)],
     "personas:icp_edit": [Check("get", EDITOR_PAGE, kwargs=segment_pk)],
-    "personas:icp_delete": [Check("post", EDITOR_REDIRECT, kwargs=segment_pk)],
+    "personas:icp_delete": [
+        Check("get", EDITOR_PAGE, kwargs=segment_pk),
+        Check("post", EDITOR_REDIRECT, kwargs=segment_pk),
+    ],
     # Leads: marketing ingests, sales works its own (leads: any), leads agree the SLA
     "leads:index": [Check("get", PAGE_FOR_EVERYONE)],
     "leads:detail": [
@@ -551,15 +560,28 @@ MATRIX: dict[str, list[Check]] = {
     "leads:import_errors": [Check("get", PAGE_FOR_EVERYONE, kwargs=import_job)],
     "leads:scoring": [Check("get", PAGE_FOR_EVERYONE)],
     "leads:scoring_settings": [
+        Check(  # first what it would do (200), then saved once confirmed
+            "post",
+            SCORING_PAGE,
+            data=lambda w, u: {"mql_threshold": 60, "engagement_half_life_days": 14},
+        ),
         Check(
             "post",
             SCORING_REDIRECT,
-            data=lambda w, u: {"mql_threshold": 60, "engagement_half_life_days": 14},
-        )
+            data=lambda w, u: {
+                "mql_threshold": 60,
+                "engagement_half_life_days": 14,
+                "confirmed": "1",
+            },
+        ),
     ],
+    "leads:rescore_job": [Check("get", PAGE_FOR_EVERYONE, kwargs=rescore_job)],
     "leads:rule_create": [Check("get", SCORING_PAGE)],
     "leads:rule_edit": [Check("get", SCORING_PAGE, kwargs=scoring_rule)],
-    "leads:rule_delete": [Check("post", SCORING_REDIRECT, kwargs=scoring_rule)],
+    "leads:rule_delete": [
+        Check("get", SCORING_PAGE, kwargs=scoring_rule),
+        Check("post", SCORING_REDIRECT, kwargs=scoring_rule),
+    ],
     "leads:sla": [Check("get", PAGE_FOR_EVERYONE)],
     "leads:sla_propose": [
         Check(

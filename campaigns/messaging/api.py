@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -87,6 +88,17 @@ class DownloadFileField(serializers.FileField):
         return reverse("api:asset-download", args=[asset.pk]) if asset.version else None
 
 
+class DownloadFileFieldSchema(OpenApiSerializerFieldExtension):
+    """Documents both directions: an upload in, a relative download URL (or null) out."""
+
+    target_class = DownloadFileField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return {"type": "string", "format": "binary"}
+        return {"type": "string", "format": "uri-reference", "nullable": True}
+
+
 class TagListField(serializers.ListField):
     """Tag names in and out (stored as AssetTag rows)."""
 
@@ -100,6 +112,7 @@ class AssetSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=AssetStatus.choices, required=False)
     file = DownloadFileField(
         required=False,
+        allow_null=True,
         allow_empty_file=True,
         help_text="Upload (multipart); read back as its download URL.",
     )
@@ -113,7 +126,7 @@ class AssetSerializer(serializers.ModelSerializer):
     tags = TagListField(child=serializers.CharField(max_length=40), required=False)
     is_stale = serializers.BooleanField(read_only=True)
     rating = serializers.DecimalField(
-        source="rating_avg", max_digits=3, decimal_places=2, read_only=True
+        source="rating_avg", max_digits=3, decimal_places=2, read_only=True, allow_null=True
     )
     outdated_flags = serializers.IntegerField(source="open_flags", read_only=True)
 
@@ -219,7 +232,7 @@ class AssetViewSet(viewsets.ModelViewSet):
         request={"multipart/form-data": VersionSerializer},
         responses={201: VersionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def versions(self, request, pk=None):
         asset = self.get_object()
         if request.method == "GET":

@@ -1,5 +1,6 @@
 """Reads for the collateral library, talking points, call sheets and field insights."""
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -65,7 +66,9 @@ def search_assets(assets: QuerySet[Asset], text: str) -> QuerySet[Asset]:
     """The assets matching `text`, annotated with `rank` (higher: more relevant).
 
     PostgreSQL: full text (stemmed, weighted title > tags > description, GIN-indexed).
-    SQLite: every word must appear somewhere; titles that contain the words rank first.
+    SQLite (the embedded default): every word must start a word somewhere ("roi" finds "ROI
+    calculator", not "Heroic"); titles that contain the words rank first. There is no
+    stemming there: ranking as people expect it needs PostgreSQL.
     """
     text = text.strip()
     if connection.vendor == "postgresql":
@@ -74,8 +77,11 @@ def search_assets(assets: QuerySet[Asset], text: str) -> QuerySet[Asset]:
             rank=SearchRank(F("search_document"), query)
         )
     for word in text.split()[:8]:
+        starts_a_word = rf"\b{re.escape(word)}"
         assets = assets.filter(
-            Q(title__icontains=word) | Q(description__icontains=word) | Q(tags_text__icontains=word)
+            Q(title__iregex=starts_a_word)
+            | Q(description__iregex=starts_a_word)
+            | Q(tags_text__iregex=starts_a_word)
         )
     rank = Case(
         When(title__icontains=text, then=Value(2)), default=Value(1), output_field=IntegerField()

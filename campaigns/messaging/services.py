@@ -329,7 +329,13 @@ def give_feedback(
             Asset.objects.filter(pk=asset.pk).update(
                 rating_avg=summary["avg"], rating_count=summary["count"]
             )
-        if outdated:
+        already = (
+            outdated
+            and OutdatedFlag.objects.filter(
+                asset=asset, user=by, version=asset.version, resolved_at__isnull=True
+            ).update(reason=comment)
+        )
+        if outdated and not already:  # flagging again only updates the reason: no new alert
             flag = OutdatedFlag.objects.create(
                 asset=asset, user=by, reason=comment, version=asset.version
             )

@@ -181,7 +181,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
     @extend_schema(methods=["GET"], responses=ReviewSerializer(many=True))
     @extend_schema(methods=["POST"], request=ReviewSerializer, responses={201: ReviewSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def reviews(self, request, pk=None):
         campaign = self.get_object()
         if request.method == "GET":
@@ -194,7 +194,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
     @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
     @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
         campaign = self.get_object()
         if request.method == "GET":
@@ -208,7 +208,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=TransitionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def transitions(self, request, pk=None):
         campaign = get_object_or_404(Campaign, pk=pk)
         return Response(TransitionSerializer(campaign.transitions.all(), many=True).data)

@@ -320,7 +320,8 @@ def cancel_campaign(campaign: Campaign, *, by: User, reason: str = "") -> Campai
 
 # --- Conversation ---------------------------------------------------------------------
 def add_comment(campaign: Campaign, *, by: User, body: str) -> CampaignComment:
-    """Both teams discuss a campaign; the owner and everyone already in the thread hear of it."""
+    """Both teams discuss a campaign; the owner and everyone already in the thread hear of
+    it, and everyone @mentioned (by username) is told they were mentioned, once."""
     require(by, "comment_on_campaigns")
     body = (body or "").strip()
     if not body:
@@ -333,6 +334,8 @@ def add_comment(campaign: Campaign, *, by: User, body: str) -> CampaignComment:
         participant_ids |= set(campaign.comments.values_list("author_id", flat=True))
         participant_ids |= set(campaign.reviews.values_list("reviewer_id", flat=True))
         participant_ids.discard(by.pk)
+        mentioned = list(core.mentioned_members(body, exclude=by))
+        participant_ids -= {member.pk for member in mentioned}  # they hear it as a mention
         core.notify(
             User.objects.filter(pk__in=participant_ids),
             kind="campaign_comment",
@@ -340,5 +343,13 @@ def add_comment(campaign: Campaign, *, by: User, body: str) -> CampaignComment:
             body=body[:500],
             url=f"{campaign_url(campaign)}#comment-{comment.pk}",
             dedupe_key=f"campaign_comment:{comment.pk}",
+        )
+        core.notify(
+            mentioned,
+            kind="campaign_mention",
+            title=f"{by} mentioned you on {campaign.name}",
+            body=body[:500],
+            url=f"{campaign_url(campaign)}#comment-{comment.pk}",
+            dedupe_key=f"campaign_mention:{comment.pk}",
         )
     return comment

@@ -20,11 +20,12 @@ from . import sla
 from .assignment import choose_owners
 
 
-def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
+def hand_off(lead_ids, *, notify: bool = True, because: str = "") -> list[int]:
     """Leads that crossed the MQL threshold become MQLs, each assigned to a rep with SLA due times.
 
     Owners get one notification each (a digest when several leads arrive at once).
-    Returns the ids handed off.
+    `because` says in their history why their score moved ("rescored after ICP change by
+    Maria"). Returns the ids handed off.
     """
     step = LEAD_FLOW.step("hand_off")
     threshold = ScoringSettings.current().mql_threshold
@@ -53,7 +54,8 @@ def hand_off(lead_ids, *, notify: bool = True) -> list[int]:
                     from_stage=lead.stage,
                     to_stage=step.target,
                     created_at=now,
-                    reason=f"Score {lead.score} reached the MQL threshold ({threshold}).",
+                    reason=f"Score {lead.score} reached the MQL threshold ({threshold})"
+                    + (f": {because}." if because else "."),
                 )
             )
             lead.stage, lead.mql_at = step.target, now

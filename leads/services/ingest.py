@@ -9,6 +9,7 @@ the hand-off of those that crossed the MQL threshold.
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,6 +46,7 @@ INGEST_FIELDS = [
     "source_campaign",
     "persona",
     "external_id",
+    "technologies",
 ]
 TEXT_LIMITS = {
     "first_name": 100,
@@ -57,6 +59,9 @@ TEXT_LIMITS = {
     "region": 60,
     "external_id": 100,
 }
+# The largest values the columns hold (PositiveIntegerField; DecimalField(16, 2)).
+MAX_EMPLOYEES = 2**31 - 1
+MAX_REVENUE = Decimal("99999999999999.99")
 
 
 def clean_lead_row(data: dict[str, Any], *, known: dict[str, set[int]]) -> tuple[dict, dict]:
@@ -69,7 +74,15 @@ def clean_lead_row(data: dict[str, Any], *, known: dict[str, set[int]]) -> tuple
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(data) - set(INGEST_FIELDS))
     for name in unknown:
-        errors[name] = ["Unknown field."]
+        errors[str(name).replace("\x00", "")] = ["Unknown field."]
+    for name in set(data) & set(INGEST_FIELDS):
+        value = data[name]
+        if isinstance(value, list | dict) and name != "technologies":
+            errors[name] = ["A single value, not a list or an object."]
+        elif "\x00" in str(value):
+            errors[name] = ["Text may not contain NUL (\\u0000) characters."]
+    if errors:
+        return values, errors
     email = str(data.get("email") or "").strip().lower()
     if not email:
         errors["email"] = ["An email address is required."]
@@ -93,15 +106,29 @@ def clean_lead_row(data: dict[str, Any], *, known: dict[str, set[int]]) -> tuple
             employees = int(str(data["employees"]).replace(",", "").strip())
             if employees < 0:
                 raise ValueError
-            values["employees"] = employees
         except ValueError:
             errors["employees"] = ["A whole number of employees, 0 or more."]
+        else:
+            if employees > MAX_EMPLOYEES:
+                errors["employees"] = [f"At most {MAX_EMPLOYEES:,} employees."]
+            else:
+                values["employees"] = employees
     if data.get("annual_revenue") not in (None, ""):
         revenue = non_negative_decimal(str(data["annual_revenue"]).replace(",", ""))
         if revenue is None:
             errors["annual_revenue"] = ["A number, 0 or more."]
+        elif revenue > MAX_REVENUE:
+            errors["annual_revenue"] = [f"At most {MAX_REVENUE:,.0f}."]
         else:
-            values["annual_revenue"] = revenue
+            values["annual_revenue"] = revenue.quantize(Decimal("0.01"))
+    if data.get("technologies") not in (None, "", []):
+        technologies = _technologies(data["technologies"])
+        if technologies is None:
+            errors["technologies"] = ["A list of names, or names separated by commas."]
+        elif len(technologies) > Lead._meta.get_field("technologies").max_length:
+            errors["technologies"] = ["Keep the list under 500 characters."]
+        else:
+            values["technologies"] = technologies
     if data.get("country") not in (None, ""):
         country = str(data["country"]).strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", country):
@@ -124,6 +151,24 @@ def clean_lead_row(data: dict[str, Any], *, known: dict[str, set[int]]) -> tuple
     if "region" not in values and values.get("country"):
         values["region"] = region_for(values["country"])
     return values, errors
+
+
+def _technologies(raw) -> str | None:
+    """'Salesforce,  NetSuite' or ["Salesforce", "NetSuite"] -> 'Salesforce, NetSuite'."""
+    if isinstance(raw, list):
+        if not all(isinstance(item, str) for item in raw):
+            return None
+        items = raw
+    elif isinstance(raw, str):
+        items = raw.split(",")
+    else:
+        return None
+    seen: dict[str, str] = {}
+    for item in items:
+        name = item.strip()
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    return ", ".join(seen.values())
 
 
 REFERENCES = {"source_campaign": Campaign, "persona": Persona}
@@ -236,6 +281,8 @@ def _upsert(valid: list[tuple[int, dict]], results: list[RowResult]) -> list[int
                 "email": [f"{values['email']} belongs to another lead (id {other.pk})."]
             }
             continue
+        # (A later row about a lead an earlier row of this batch creates updates it: the
+        # batch creates one lead, and reports it created once.)
         for name, value in values.items():
             current = getattr(lead, name)
             if value not in ("", None) and current != value:
@@ -243,7 +290,7 @@ def _upsert(valid: list[tuple[int, dict]], results: list[RowResult]) -> list[int
                 changed_fields.add(name)
         if lead.pk:
             to_update[lead.pk] = lead
-        outcome.append((index, lead, "created" if lead.pk is None else "updated"))
+        outcome.append((index, lead, "updated"))
     created = Lead.objects.bulk_create(list(to_create.values()))
     if to_update and changed_fields:
         Lead.objects.bulk_update(list(to_update.values()), sorted(changed_fields))

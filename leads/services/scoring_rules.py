@@ -1,8 +1,13 @@
-"""The scoring rules and settings both teams edit, and rescoring every lead after a change.
+"""The scoring model both teams edit, and keeping every stored score true to it.
 
-Every change is recorded (who, when, before, after) and asks for a rescore of all leads
-in the background once it commits; the rescore is set-based, in id ranges, and hands
-off the leads that now qualify.
+A rule, the threshold, the decay half-life or an ICP segment changes: the change is
+recorded (who, when, before, after) and a RescoreJob rescores every lead in the
+background once it commits (set-based, in id ranges, with progress), handing off those
+that now qualify, with the reason in their history ("rescored after ICP change by …").
+Before a change is saved, `preview_*` counts in SQL what it would do. Time rescores too:
+`decay_sweep` (beat) applies engagement decay, so scores fall when nothing happens.
+A lead shown on a page or in the API is rescored first (`refresh_score`), so its stored
+score and its explanation are one computation at one moment.
 """
 
 from datetime import datetime
@@ -18,17 +23,31 @@ from portal.models import User
 from portal.permissions import require
 
 from .. import scoring
-from ..models import LEAD_FLOW, EventKind, Lead, ScoringChange, ScoringRule, ScoringSettings
+from ..models import (
+    LEAD_FLOW,
+    EngagementEvent,
+    EventKind,
+    Lead,
+    RescoreJob,
+    ScoringChange,
+    ScoringRule,
+    ScoringSettings,
+)
 from . import handoff
-from .checks import is_number, whole_number
+from .checks import whole_number
 
 RULE_FIELDS = {"name", "kind", "field", "operator", "value", "event_kind", "points", "active"}
+CHUNK = 50_000
 
 
 def _clean_rule(rule: ScoringRule) -> None:
+    """Refuse a rule that could not apply to a lead, naming the bad value (400)."""
     errors: dict[str, list[str]] = {}
-    if not (rule.name or "").strip():
+    rule.name = (rule.name or "").strip()
+    if not rule.name:
         errors["name"] = ["Name the rule."]
+    elif len(rule.name) > ScoringRule._meta.get_field("name").max_length:
+        errors["name"] = ["Keep the name under 120 characters."]
     if rule.kind not in ScoringRule.Kind.values:
         errors["kind"] = ["fit or engagement."]
     if not whole_number(rule.points, -1000, 1000):
@@ -39,32 +58,23 @@ def _clean_rule(rule: ScoringRule) -> None:
         rule.field, rule.operator, rule.value = "", "", None
     elif rule.kind == ScoringRule.Kind.FIT:
         rule.event_kind = ""
-        op, value = rule.operator, rule.value
-        if rule.field not in scoring.SCORABLE_FIELDS:
-            errors["field"] = [f"Choose one of: {', '.join(sorted(scoring.SCORABLE_FIELDS))}."]
-        if op not in ScoringRule.Operator.values:
+        if rule.operator not in ScoringRule.Operator.values:
             errors["operator"] = [f"Choose one of: {', '.join(ScoringRule.Operator.values)}."]
-        elif op == "icp":
-            if rule.field not in scoring.ICP_FIELDS:
-                errors["field"] = [
-                    f"ICP rules test one of: {', '.join(sorted(scoring.ICP_FIELDS))}."
-                ]
-            if not str(value).isdigit() or not IcpSegment.objects.filter(pk=int(value)).exists():
-                errors["value"] = ["The id of an ICP segment."]
-        elif op == "in" and not (isinstance(value, list) and value):
-            errors["value"] = ["A list of values."]
-        elif op == "between" and not (
-            isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value)
-        ):
-            errors["value"] = ["[low, high] numbers."]
-        elif op in ("gte", "lte") and not is_number(value):
-            errors["value"] = ["A number."]
-        elif op in ("eq", "contains") and (value in (None, "") or isinstance(value, list | dict)):
-            errors["value"] = ["A value."]
-        if op in ("gte", "lte", "between") and rule.field not in scoring.NUMBER_FIELDS:
-            errors.setdefault("operator", []).append(
-                "Compare numbers only: employees or annual revenue."
-            )
+        elif rule.operator == ScoringRule.Operator.ICP:
+            rule.field = ""  # a segment is matched as a whole, not field by field
+            if (
+                not str(rule.value).isdigit()
+                or not IcpSegment.objects.filter(pk=int(rule.value)).exists()
+            ):
+                errors["value"] = [f"{rule.value!r} is not the id of an ICP segment."]
+            else:
+                rule.value = int(rule.value)
+        elif rule.field not in scoring.SCORABLE_FIELDS:
+            errors["field"] = [f"Choose one of: {', '.join(sorted(scoring.SCORABLE_FIELDS))}."]
+        else:
+            test = scoring.fit_test(rule, {})
+            if test.problem:
+                errors[test.problem_field] = [test.problem[0].upper() + test.problem[1:] + "."]
     if errors:
         raise ValidationError(errors)
 
@@ -73,18 +83,27 @@ def _rule_snapshot(rule: ScoringRule) -> dict:
     return {name: getattr(rule, name) for name in sorted(RULE_FIELDS)}
 
 
-def save_rule(rule: ScoringRule | None, *, by: User, **fields) -> ScoringRule:
-    """Create or change a scoring rule; recorded with who changed it, and all leads are rescored."""
-    require(by, "edit_scoring")
+def _candidate(rule: ScoringRule | None, fields: dict) -> ScoringRule:
     unknown = set(fields) - RULE_FIELDS
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in unknown})
+    candidate = ScoringRule(**_rule_snapshot(rule)) if rule else ScoringRule()
+    candidate.pk = rule.pk if rule else None
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    _clean_rule(candidate)
+    return candidate
+
+
+def save_rule(rule: ScoringRule | None, *, by: User, **fields) -> ScoringRule:
+    """Create or change a scoring rule; recorded with who changed it, and all leads are rescored."""
+    require(by, "edit_scoring")
+    candidate = _candidate(rule, fields)
     before = _rule_snapshot(rule) if rule else None
     rule = rule or ScoringRule()
-    for name, value in fields.items():
-        setattr(rule, name, value)
+    for name in RULE_FIELDS:
+        setattr(rule, name, getattr(candidate, name))
     rule.updated_by = by
-    _clean_rule(rule)
     with transaction.atomic():
         rule.save()
         verb = "changed" if before else "added"
@@ -94,7 +113,7 @@ def save_rule(rule: ScoringRule | None, *, by: User, **fields) -> ScoringRule:
             before=before,
             after=_rule_snapshot(rule),
         )
-        request_rescore()
+        request_rescore(by=by, reason=f"rescored after a rule change by {by}")
     return rule
 
 
@@ -105,13 +124,10 @@ def delete_rule(rule: ScoringRule, *, by: User) -> None:
             by=by, summary=f"{by} deleted rule “{rule.name}”", before=_rule_snapshot(rule)
         )
         rule.delete()
-        request_rescore()
+        request_rescore(by=by, reason=f"rescored after a rule change by {by}")
 
 
-def update_scoring_settings(
-    *, by: User, mql_threshold: int, engagement_half_life_days: int
-) -> ScoringSettings:
-    require(by, "edit_scoring")
+def _clean_settings(mql_threshold, engagement_half_life_days) -> None:
     errors = {}
     if not whole_number(mql_threshold, 1, 10_000):
         errors["mql_threshold"] = ["A whole number from 1 to 10,000."]
@@ -119,6 +135,13 @@ def update_scoring_settings(
         errors["engagement_half_life_days"] = ["Between 1 and 365 days."]
     if errors:
         raise ValidationError(errors)
+
+
+def update_scoring_settings(
+    *, by: User, mql_threshold: int, engagement_half_life_days: int
+) -> ScoringSettings:
+    require(by, "edit_scoring")
+    _clean_settings(mql_threshold, engagement_half_life_days)
     with transaction.atomic():
         current = ScoringSettings.objects.select_for_update().get(pk=ScoringSettings.current().pk)
         before = {
@@ -141,35 +164,142 @@ def update_scoring_settings(
                 before=before,
                 after=after,
             )
-            request_rescore()
+            request_rescore(by=by, reason=f"rescored after a threshold change by {by}")
     return current
 
 
-def request_rescore() -> None:
-    """Rescore every lead in the background once the change commits."""
+def segment_changed(segment: IcpSegment, *, by: User | None, deleted: bool = False) -> None:
+    """An ICP segment was saved or deleted (personas sends the signal): rescore every lead
+    if a rule reads it."""
+    if ScoringRule.objects.filter(operator="icp", value=segment.pk).exists():
+        what = "deleted" if deleted else "changed"
+        ScoringChange.objects.create(
+            by=by, summary=f"{by or 'Someone'} {what} ICP segment “{segment.name}”"
+        )
+        request_rescore(by=by, reason=f"rescored after ICP change by {by or 'someone'}")
+
+
+# --- Previews: what a change would do, counted before it is saved ------------------------
+def preview_rule(rule: ScoringRule | None, **fields) -> scoring.Impact:
+    """Leads whose score a rule change would change, and how many would become MQLs."""
+    candidate = _candidate(rule, fields)
+    rules = [r for r in ScoringRule.objects.filter(active=True) if r.pk != candidate.pk]
+    if candidate.active:
+        rules.append(candidate)
+    return scoring.impact(scoring.current_model(rules=rules))
+
+
+def preview_rule_deletion(rule: ScoringRule) -> scoring.Impact:
+    rules = [r for r in ScoringRule.objects.filter(active=True) if r.pk != rule.pk]
+    return scoring.impact(scoring.current_model(rules=rules))
+
+
+def preview_settings(*, mql_threshold: int, engagement_half_life_days: int) -> scoring.Impact:
+    _clean_settings(mql_threshold, engagement_half_life_days)
+    candidate = ScoringSettings(
+        mql_threshold=mql_threshold, engagement_half_life_days=engagement_half_life_days
+    )
+    return scoring.impact(scoring.current_model(settings=candidate))
+
+
+def preview_segment(segment: IcpSegment) -> scoring.Impact | None:
+    """What saving this (unsaved) segment would do to scores; None when no rule reads it."""
+    if (
+        segment.pk is None
+        or not ScoringRule.objects.filter(operator="icp", value=segment.pk).exists()
+    ):
+        return None
+    return scoring.impact(scoring.current_model(segments={segment.pk: segment}))
+
+
+# --- Rescoring ------------------------------------------------------------------------------
+def request_rescore(*, by: User | None, reason: str) -> RescoreJob:
+    """Rescore every lead in the background once this change commits. Changes made while a
+    job still waits to start join it: it reads the rules when it runs."""
     ScoringSettings.objects.filter(pk=ScoringSettings.current().pk).update(
         rescore_requested_at=timezone.now()
     )
-    jobs.enqueue_on_commit("leads.tasks.rescore_all_leads")
+    job = RescoreJob.objects.filter(status=RescoreJob.Status.QUEUED).order_by("pk").first()
+    if job is None:
+        job = RescoreJob.objects.create(reason=reason[:300], requested_by=by)
+    jobs.enqueue_on_commit("leads.tasks.rescore_all_leads", job.pk)
+    return job
 
 
-def rescore_all(now: datetime | None = None) -> dict[str, int]:
-    """Rescore all leads (set-based, in id ranges) and hand off those that now qualify."""
+def run_rescore_job(job_id: int, now: datetime | None = None) -> RescoreJob:
+    """Run a queued rescore (the task); a job already taken or finished is left alone."""
+    started = RescoreJob.objects.filter(pk=job_id, status=RescoreJob.Status.QUEUED).update(
+        status=RescoreJob.Status.RUNNING, started_at=timezone.now()
+    )
+    job = RescoreJob.objects.get(pk=job_id)
+    if not started:
+        return job
+    try:
+        result = rescore_all(now, job=job)
+    except Exception as error:
+        RescoreJob.objects.filter(pk=job.pk).update(
+            status=RescoreJob.Status.FAILED,
+            failure=f"{type(error).__name__}: {error}"[:1000],
+            finished_at=timezone.now(),
+        )
+        raise
+    RescoreJob.objects.filter(pk=job.pk).update(
+        status=RescoreJob.Status.DONE,
+        changed=result["changed"],
+        handed_off=result["handed_off"],
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def rescore_all(
+    now: datetime | None = None, *, job: RescoreJob | None = None, leads=None
+) -> dict[str, int]:
+    """Rescore leads (all, or `leads`) in id ranges, one transaction each, and hand off the
+    ones that now qualify. Idempotent: a lead whose score is already right is not written."""
+    now = now or timezone.now()
     model = scoring.current_model()
-    bounds = Lead.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    leads = Lead.objects.all() if leads is None else leads
+    bounds = leads.aggregate(first=Min("pk"), last=Max("pk"))
     first, last = bounds["first"], bounds["last"]
-    changed = handed = 0
+    changed = handed = processed = 0
+    reason = job.reason if job else ""
+    if job is not None and first is not None:
+        RescoreJob.objects.filter(pk=job.pk).update(total=leads.count())
     if first is not None:
-        step = 50_000
-        for start in range(first, last + 1, step):
+        for start in range(first, last + 1, CHUNK):
             with transaction.atomic():
-                chunk = Lead.objects.filter(pk__gte=start, pk__lt=start + step)
+                chunk = leads.filter(pk__gte=start, pk__lt=start + CHUNK)
                 changed += scoring.rescore(chunk, model, now)
                 qualifying = chunk.filter(
                     stage__in=LEAD_FLOW.step("hand_off").sources, score__gte=model.threshold
                 ).values_list("pk", flat=True)
-                handed += len(handoff.hand_off(list(qualifying)))
-    ScoringSettings.objects.filter(pk=ScoringSettings.current().pk).update(
-        rescored_at=timezone.now()
-    )
+                handed += len(handoff.hand_off(list(qualifying), because=reason))
+                if job is not None:
+                    processed += chunk.count()
+                    RescoreJob.objects.filter(pk=job.pk).update(
+                        processed=processed, changed=changed, handed_off=handed
+                    )
+    ScoringSettings.objects.filter(pk=ScoringSettings.current().pk).update(rescored_at=now)
     return {"changed": changed, "handed_off": handed}
+
+
+def decay_sweep(now: datetime | None = None) -> dict[str, int]:
+    """Beat: engagement decays with time, so rescore every lead with scored events. Only
+    scores that moved are written; running it twice in a row writes nothing the second time."""
+    events = EngagementEvent.objects.values("lead_id")
+    return rescore_all(now, leads=Lead.objects.filter(pk__in=events))
+
+
+def refresh_score(lead: Lead, now: datetime | None = None) -> scoring.Explanation:
+    """Rescore one lead now and explain it at the same moment (the lead page and the API):
+    the score shown and its lines are one computation. A lead that crossed the threshold
+    meanwhile (decaying negative points) is handed off as usual."""
+    now = now or timezone.now()
+    model = scoring.current_model()
+    with transaction.atomic():
+        if scoring.rescore(Lead.objects.filter(pk=lead.pk), model, now):
+            handoff.hand_off([lead.pk], because="rescored as time passed")
+    lead.refresh_from_db()
+    return scoring.explain(lead, model, now)

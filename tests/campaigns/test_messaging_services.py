@@ -177,6 +177,17 @@ def test_a_flag_notifies_the_owner_at_once_and_a_new_version_clears_it(marketer,
     assert [v.number for v in asset.versions.all()] == [2, 1]  # the old one stays downloadable
 
 
+def test_flagging_the_same_version_twice_updates_the_reason_once(marketer, sales_rep):
+    """Issue 17: a rep could flag an asset outdated twice (two flags, two alerts)."""
+    asset = make_asset(owner=marketer, title="Pricing")
+    services.give_feedback(asset, by=sales_rep, outdated=True, comment="Old prices")
+    services.give_feedback(asset, by=sales_rep, outdated=True, comment="Old prices and logo")
+    asset.refresh_from_db()
+    [flag] = asset.outdated_flags.all()
+    assert flag.reason == "Old prices and logo" and asset.open_flags == 1
+    assert Notification.objects.filter(kind="asset_flagged_outdated").count() == 1
+
+
 def test_ratings_one_per_person_averaged(marketer, sales_rep, sales_lead):
     asset = make_asset(owner=marketer)
     services.give_feedback(asset, by=sales_rep, rating=2)

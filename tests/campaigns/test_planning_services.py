@@ -356,6 +356,20 @@ def test_comments_notify_the_owner_and_people_in_the_thread_but_not_the_author(u
     assert "campaign_comment" in kinds_for(users["sales_rep"])
 
 
+def test_a_mention_in_a_campaign_comment_notifies_that_person_once(users, marketer):
+    """Issue 17: persona comments notified @mentions; campaign comments did not."""
+    rep = users["sales_rep"]
+    campaign = make_campaign(owner=marketer)
+    services.add_comment(campaign, by=marketer, body=f"@{rep.username} can you check the brief?")
+    mention = Notification.objects.get(recipient=rep)
+    assert (mention.kind, mention.title) == (
+        "campaign_mention", f"{marketer} mentioned you on {campaign.name}"
+    )  # fmt: skip
+    services.add_comment(campaign, by=marketer, body=f"Thanks @{rep.username}.")
+    assert Notification.objects.filter(recipient=rep, kind="campaign_mention").count() == 2
+    assert not Notification.objects.filter(recipient=rep, kind="campaign_comment").exists()
+
+
 def test_empty_comments_and_leadership_comments_are_refused(users):
     campaign = make_campaign()
     with pytest.raises(ValidationError):

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads.models import ImportJob, Lead, ScoringRule
+from leads.services import ingest
 from tests.factories import make_campaign, make_lead, make_mql, make_user
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +13,7 @@ FIELDS = {
     "id", "email", "first_name", "last_name", "title", "phone", "company", "company_domain", "industry", "employees",
     "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score", "engagement_score", "score",
     "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at", "contacted_at", "rejection_reason",
-    "rejection_note", "amount", "external_id", "created_at", "sla_clock",  # sla_clock: issue 14
+    "rejection_note", "amount", "external_id", "created_at", "technologies", "sla_clock",  # sla_clock: issue 14
 }  # fmt: skip
 
 
@@ -283,3 +284,28 @@ def test_lead_imports_202_then_status(api_as, marketer, sales_rep):
         == 403
     )
     assert ImportJob.objects.count() == 1
+
+
+def test_a_lead_read_explains_its_score_with_the_same_total(api_as, marketer, sales_rep):
+    """Issue 17: scripts and the CRM side can show why, and it always adds up."""
+    ScoringRule.objects.create(
+        name="Directors",
+        kind="fit",
+        field="title",
+        operator="contains",
+        value="director",
+        points=25,
+    )
+    ScoringRule.objects.create(name="Webinar", kind="engagement", event_kind="webinar", points=16)
+    lead, _ = ingest.upsert_lead({"email": "d@x.example", "title": "Director"}, by=marketer)
+    ingest.record_event(by=marketer, kind="webinar", lead=lead)
+    body = api_as(sales_rep).get(f"/api/leads/{lead.pk}/").json()
+    counted = [line for line in body["score_explanation"] if line["counted"]]
+    assert [line["text"] for line in counted] == [
+        "title contains “director”",
+        "webinar attended today",
+    ]
+    assert body["score"] == 25 + 16 == round(sum(line["points"] for line in counted))
+    assert body["score_as_of"]
+    listed = api_as(sales_rep).get("/api/leads/").json()["results"][0]
+    assert "score_explanation" not in listed  # the list stays light

@@ -110,6 +110,10 @@ def test_wrong_types_are_row_errors(marketer):
     assert job.created == 1
 
 
+class WorkerKilled(BaseException):
+    """What a killed worker process looks like from inside: nothing gets to handle it."""
+
+
 def test_a_job_resumes_after_a_crash_without_double_counting(marketer, monkeypatch):
     job = imports.create_job(upload=csv_file(rows(1200)), by=marketer, start=True)
     calls = {"n": 0}
@@ -118,11 +122,11 @@ def test_a_job_resumes_after_a_crash_without_double_counting(marketer, monkeypat
     def crash_on_second_chunk(job_arg, chunk):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("worker killed")
+            raise WorkerKilled
         return real(job_arg, chunk)
 
     monkeypatch.setattr(imports, "_import_chunk", crash_on_second_chunk)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(WorkerKilled):
         imports.run(job.pk)
     job.refresh_from_db()
     assert (job.status, job.processed, job.created) == (
@@ -152,9 +156,96 @@ def test_the_error_report_escapes_formulas(marketer):
     job = run_import('email,company\n=HYPERLINK("http://evil"),Acme\n+1234,Acme\n', marketer)
     report = imports.error_report(job)
     assert "'=HYPERLINK" in report and "'+1234" in report
-    assert report.splitlines()[0] == "line,email,problem"
+    assert report.splitlines()[0] == "line,problem,email,company"  # the file's own columns
 
 
 def test_sales_cannot_import(users):
     with pytest.raises(PermissionDenied):
         imports.create_job(upload=csv_file(rows(2)), by=users["sales_rep"])
+
+
+def test_values_beyond_the_columns_are_row_errors_and_the_good_rows_land(marketer):
+    """Issue 19: one out-of-range cell used to fail the whole job with a DataError."""
+    text = (
+        "email,employees,annual revenue,company\n"
+        "ok1@acme.example,50,1000,Acme\n"
+        "big@acme.example,99999999999999999999,,Acme\n"
+        "rich@acme.example,,1e30,Acme\n"
+        "nul@acme.example,,,Ac\x00me\n"
+        "ok2@acme.example,60,2000,Acme\n"
+    )
+    job = run_import(text, marketer)
+    assert (job.status, job.created, job.processed) == ("done", 2, 5)
+    problems = {e["line"]: e["message"] for e in job.errors}
+    assert set(problems) == {3, 4, 5}
+    assert "employees" in problems[3] and "annual_revenue" in problems[4]
+    assert "NUL" in problems[5]
+    assert sorted(Lead.objects.values_list("email", flat=True)) == [
+        "ok1@acme.example", "ok2@acme.example"
+    ]  # fmt: skip
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_row_error(marketer):
+    huge = "x" * 200_000
+    text = f"email,company\nok1@acme.example,Acme\ntoo@acme.example,{huge}\nok2@acme.example,Acme\n"
+    job = run_import(text, marketer)
+    assert (job.status, job.created) == ("done", 2)
+    [error] = job.errors
+    assert error["line"] == 3 and "cannot be read" in error["message"]
+
+
+def test_a_job_that_fails_for_any_reason_says_why_and_keeps_what_it_committed(
+    marketer, monkeypatch
+):
+    job = imports.create_job(upload=csv_file(rows(1200)), by=marketer, start=True)
+    calls = {"n": 0}
+    real = imports._import_chunk
+
+    def fail_on_third_chunk(job_arg, chunk):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return real(job_arg, chunk)
+
+    monkeypatch.setattr(imports, "_import_chunk", fail_on_third_chunk)
+    imports.run(job.pk)  # never raises: the job records the failure
+    job.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    assert "disk full" in job.failure and "first 1000 rows were imported" in job.failure
+    assert Lead.objects.count() == 1000
+
+
+def test_the_watchdog_restarts_a_silent_import_then_fails_it(marketer, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = imports.create_job(upload=csv_file(rows(3)), by=marketer, start=True)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", heartbeat_at=timezone.now())
+    assert imports.watch() == {"resumed": 0, "failed": 0}  # still within its time limit
+    later = timezone.now() + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+    assert imports.watch(later) == {"resumed": 1, "failed": 0}
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("queued", 1)
+    assert imports.watch(later + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)) == {
+        "resumed": 0, "failed": 1
+    }  # fmt: skip
+    job.refresh_from_db()
+    assert job.status == "failed" and "stopped responding" in job.failure
+
+
+def test_the_error_report_carries_the_whole_row(marketer):
+    job = run_import("email,company,title\nnope,Acme,CEO\nok@acme.example,Acme,CTO\n", marketer)
+    report = imports.error_report(job).splitlines()
+    assert report == [
+        "line,problem,email,company,title",
+        "2,email: 'nope' is not a valid email address.,nope,Acme,CEO",
+    ]
+
+
+def test_in_file_duplicates_count_once(marketer):
+    """Issue 19: five leads in six rows used to report six created."""
+    text = "email,company\n" + "".join(f"p{i}@acme.example,Acme\n" for i in range(5))
+    text += "P0@ACME.example,Acme Ltd\n"
+    job = run_import(text, marketer)
+    assert (job.created, job.updated, Lead.objects.count()) == (5, 0, 5)

@@ -74,23 +74,38 @@ def test_fit_operators(fields, rule_fields, expected):
     assert score_of(make_lead(**fields)) == expected
 
 
-def test_icp_rules_read_the_segment(marketer):
+def test_a_lead_fits_a_segment_only_as_a_whole(marketer):
+    """Issue 17: each segment field used to match on its own (a Logistics lead got the SaaS
+    segment's employee points); now all criteria together, exclusions block, tools count."""
     segment = IcpSegment.objects.create(
-        name="Mid-market SaaS",
-        industries=["Software", "SaaS"],
-        employees_min=100,
-        employees_max=1000,
-        regions=["EMEA"],
-        owner=marketer,
+        name="Mid-market SaaS", industries=["Software", "SaaS"], employees_min=100,
+        employees_max=1000, regions=["EMEA", "DE"], technologies=["Salesforce", "NetSuite"],
+        exclusions=["Agencies", "competitor.example"], owner=marketer,
+    )  # fmt: skip
+    rule(field="", operator="icp", value=segment.pk, points=35)
+    fits = make_lead(industry="saas", employees=300, region="EMEA", technologies="Slack, netsuite")
+    wrong_industry = make_lead(
+        industry="Logistics", employees=300, region="EMEA", technologies="NetSuite"
     )
-    rule(field="industry", operator="icp", value=segment.pk, points=20)
-    rule(field="employees", operator="icp", value=segment.pk, points=15)
-    rule(field="region", operator="icp", value=segment.pk, points=5)
-    fits = make_lead(industry="saas", employees=300, region="EMEA")
-    partly = make_lead(industry="Software", employees=5000, region="APAC")
-    assert score_of(fits) == 40 and score_of(partly) == 20
-    lines = [line.text for line in scoring.explain(fits)]
-    assert "industry matches ICP 'Mid-market SaaS'" in lines
+    no_tools = make_lead(industry="Software", employees=300, region="EMEA")
+    excluded = make_lead(industry="Software", employees=300, region="EMEA", technologies="Salesforce",
+                         email="x@competitor.example")  # fmt: skip
+    by_country = make_lead(
+        industry="Software", employees=100, country="DE", technologies="Salesforce"
+    )
+    assert [score_of(lead) for lead in (fits, wrong_industry, no_tools, excluded, by_country)] == [
+        35, 0, 0, 0, 35
+    ]  # fmt: skip
+    explanation = scoring.explain(fits)
+    assert [line.text for line in explanation.lines] == ["fits ICP segment “Mid-market SaaS”"]
+    near = [line.text for line in scoring.explain(wrong_industry).lines if not line.counted]
+    assert near == [
+        "partly fits ICP segment “Mid-market SaaS” (3 of 4): needs industry Software or SaaS"
+    ]
+    excluded.refresh_from_db()
+    assert [line.text for line in scoring.explain(excluded).lines] == [
+        "excluded from ICP segment “Mid-market SaaS”: competitor.example"
+    ]
     segment.is_active = False
     segment.save()
     assert score_of(fits) == 0  # an inactive segment scores nothing
@@ -116,7 +131,7 @@ def test_engagement_decays_with_a_half_life():
     scoring.rescore(Lead.objects.filter(pk=lead.pk), now=a_week_later)
     lead.refresh_from_db()
     assert lead.engagement_score == 8 + 4 + 2
-    texts = [line.text for line in scoring.explain(lead, now=now)]
+    texts = [line.text for line in scoring.explain(lead, now=now).lines]
     assert "webinar attended today" in texts
     assert "webinar attended 7 days ago (decayed from 16)" in texts
 
@@ -141,7 +156,7 @@ def test_negative_points_and_the_explanation_matches_the_stored_score():
         leads.append(lead)
     scoring.rescore(Lead.objects.all(), now=now)
     for lead in Lead.objects.all():
-        assert scoring.explained_total(scoring.explain(lead, now=now)) == lead.score, lead.pk
+        assert scoring.explain(lead, now=now).total == lead.score, lead.pk
 
 
 def test_crossing_the_threshold_hands_the_lead_to_a_rep(marketer):

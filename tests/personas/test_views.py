@@ -79,6 +79,31 @@ def test_overlapping_edits_show_the_conflict_view_then_the_resolution_saves(
     ] == ["marketing", "marketing", "sales"]
 
 
+def test_the_resolution_starts_with_both_versions_and_cannot_be_saved_unchosen(
+    as_user, persona, marketer, sales_rep
+):
+    """Issue 17: the box used to start with "yours" only, so saving it as it was silently
+    dropped the other person's edit."""
+    edit(as_user(marketer), persona, 1, section="goals", goals=GOALS.replace("99.5%", "99.7%"))
+    clash = edit(
+        as_user(sales_rep), persona, 1, section="goals", goals=GOALS.replace("99.5%", "99.9%")
+    )
+    html = clash.content.decode()
+    assert f"{marketer} (marketing) saved version 2 while you were editing" in html
+    start = html.index('data-testid="resolve-goals"')
+    box = html[html.index(">", start) + 1 : html.index("</textarea>", start)]
+    assert f"&lt;&lt;&lt; {marketer}&#x27;s version" in box and "&gt;&gt;&gt; Your version" in box
+    assert "99.7%" in box and "99.9%" in box  # nothing of either side dropped
+    as_is = box.replace("&lt;", "<").replace("&gt;", ">").replace("&#x27;", "'")
+    refused = as_user(sales_rep).post(
+        f"/personas/{persona.pk}/edit/", {"version": 2, "section_group": "", "goals": as_is}
+    )
+    assert refused.status_code == 400
+    assert "Both versions are still here" in refused.content.decode()
+    persona.refresh_from_db()
+    assert "99.7%" in persona.goals and persona.version == 2
+
+
 def test_refresh_keeps_unsaved_edits_and_merges_them(as_user, persona, marketer, sales_rep):
     services.save_persona(
         persona,
@@ -128,7 +153,7 @@ def test_history_diff_and_restore(as_user, persona, marketer, sales_rep):
         by=sales_rep,
     )
     html = as_user(marketer).get(f"/personas/{persona.pk}/history/?a=1&b=2").content.decode()
-    assert "Cut<ins> all</ins> costs" in html
+    assert "Cut <ins>all </ins>costs" in html
     response = as_user(marketer).post(f"/personas/{persona.pk}/history/1/restore/", follow=True)
     assert "Version 1 restored as version 3" in response.content.decode()
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0006_dashboard_date_indexes'),
+        ('leads', '0009_import_watchdog'),
     ]
 
     operations = [

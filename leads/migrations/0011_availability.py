@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0007_sla_working_hours'),
+        ('leads', '0010_sla_working_hours'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
