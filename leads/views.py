@@ -241,7 +241,8 @@ def import_preview(request, pk: int):
     ]
     return render(
         request, "leads/import_preview.html",
-        {"job": job, "columns": columns, "form": form, "error": error, "earlier": earlier},
+        {"job": job, "columns": columns, "form": form, "error": error, "earlier": earlier,
+         "spread": imports.assignment_spread(job)},
         status=400 if error else 200,
     )  # fmt: skip
 

@@ -1,6 +1,7 @@
 """The availability page and API: marking time away, capacity and weight, handing on the
 leads of someone away, the spread preview; bad input answered clearly."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -128,3 +129,20 @@ def test_the_api_previews_a_spread_without_writing(api_as, marketer):
         "/api/lead-assignment-preview/", {"leads": [{"email": "x@y.example"}]}, format="json"
     )
     assert bad.status_code == 400 and "Lead 1: an object with a country" in str(bad.json())
+
+
+def test_the_import_preview_shows_who_would_take_the_rows(as_user, marketer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ann = make_user("sales_rep", region="EMEA", first_name="Ann")
+    ben = make_user("sales_rep", region="EMEA", first_name="Ben")
+    now = timezone.now()
+    AwayPeriod.objects.create(user=ben, starts_at=now, ends_at=now + timedelta(days=1))
+    csv = b"Email,Country\n" + b"".join(b"p%d@x.example,DE\n" % i for i in range(3))
+    client = as_user(marketer)
+    location = client.post("/leads/import/", {"file": SimpleUploadedFile("l.csv", csv)})["Location"]
+    html = client.get(location).content.decode()
+    assert "Who would take these leads" in html
+    assert re.search(rf"{ann}</th>\s*<td class=\"text-end\">3</td>", html)
+    assert str(ben) not in html.split("Who would take these leads")[1]
+    assert RepLoad.objects.count() == 0
