@@ -228,7 +228,7 @@ class SlaForm(Form):
                     hours.append(sla.parse_hours_line(line))
                 except (KeyError, ValueError):
                     self.add_error(
-                        "region_hours", f"“{line}”: write it as “APAC: Mon-Fri 08:00-16:00”."
+                        "region_hours", f"“{line[:60]}”: write it as “APAC: Mon-Fri 08:00-16:00”."
                     )
         elif data["region_hours"].strip():
             self.add_error(

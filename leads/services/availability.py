@@ -25,6 +25,7 @@ from . import sla
 from .assignment import choose_owners, open_mqls
 
 MAX_AWAY = timedelta(days=366)
+MAX_AHEAD = timedelta(days=5 * 366)
 MAX_CAPACITY = 10_000
 # The leads someone away is offered to hand on: those waiting on them (accept, first contact).
 WAITING = (LeadStage.MQL, LeadStage.ACCEPTED)
@@ -53,6 +54,8 @@ def set_away(
         errors["ends_at"] = ["That period is over already."]
     elif ends_at - starts_at > MAX_AWAY:
         errors["ends_at"] = ["At most a year at a time."]
+    elif starts_at > now + MAX_AHEAD:
+        errors["starts_at"] = ["Up to five years ahead."]
     if len(note) > 200:
         errors["note"] = ["Keep it under 200 characters."]
     if not errors:

@@ -195,7 +195,7 @@ def clean_calendar(working_hours, holidays) -> tuple[list[dict], list[dict]]:
             day = date.fromisoformat(str(entry.get("date") or ""))
         except ValueError:
             errors.setdefault("holidays", []).append(
-                f"'{entry.get('date') or ''}' is not a date; write it as 2026-12-25."
+                f"'{str(entry.get('date') or '')[:40]}' is not a date; write it as 2026-12-25."
             )
             continue
         if (day, region) in seen:
@@ -279,9 +279,13 @@ def hours_summary(policy: SlaPolicy) -> str:
 
 def parse_hours_line(line: str) -> dict:
     """'APAC: Mon-Fri 08:00-16:00' or 'Mon,Tue,Thu 09:00-17:00' -> a working_hours entry."""
-    # A region name has letters and no digits, so the colons of the times never split it.
-    named = re.fullmatch(r"\s*([^:\d]*[A-Za-z][^:\d]*):(.*)", line)
-    region, rest = (named.group(1), named.group(2)) if named else ("", line)
+    if len(line) > 200:
+        raise ValueError(line[:40])
+    # A region name has no digits, so the colons of the times never split it.
+    head, colon, rest = line.partition(":")
+    region, rest = (
+        (head, rest) if colon and head.strip() and not re.search(r"\d", head) else ("", line)
+    )
     match = re.fullmatch(r"\s*([A-Za-z,\- ]+?)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*", rest)
     if not match:
         raise ValueError(line)
