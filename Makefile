@@ -42,6 +42,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# The API fuzzed at length (make test runs a short seeded pass): every request as every role.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_EVERY_ROLE=1 $(PY) -m pytest tests/fuzz -p no:randomly $(ARGS)
+
 bench: install
 	$(PY) bench/run.py $(ARGS)
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import oidc, selectors, services
+from .actions import next_url
 from .auth import token_expires_at
 from .celery import app as celery_app
 from .forms import LoginForm, PasswordChangeStyledForm, PreferencesForm
@@ -104,7 +105,7 @@ def mark_notification_read(request, pk: int):
     services.mark_read(notification)
     if request.headers.get("HX-Request"):
         return render(request, "portal/_notification.html", {"notification": notification})
-    return redirect(request.POST.get("next") or "inbox")
+    return redirect(next_url(request, "inbox"))
 
 
 @require_POST

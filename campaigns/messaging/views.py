@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from personas.models import Persona
-from portal.actions import object_actions, run_form_page
+from portal.actions import next_url, object_actions, run_form_page
 from portal.errors import Conflict
 from portal.filters import filter_for_page
 from portal.permissions import can, rule_required
@@ -255,7 +255,7 @@ def talking_point_form(request, pk: int | None = None):
         success="Talking point saved.",
         template="collateral/talking_point_form.html",
         context={"point": point},
-        redirect_to=request.POST.get("next") or "collateral:talking_points",
+        redirect_to=next_url(request, "collateral:talking_points"),
     )
 
 
@@ -265,7 +265,7 @@ def talking_point_delete(request, pk: int):
     point = get_object_or_404(TalkingPoint, pk=pk)
     services.delete_talking_point(point, by=request.user)
     messages.success(request, "Talking point deleted.")
-    return redirect(request.POST.get("next") or "collateral:talking_points")
+    return redirect(next_url(request, "collateral:talking_points"))
 
 
 @require_POST
@@ -278,7 +278,7 @@ def talking_point_move(request, pk: int):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect(request.POST.get("next") or "collateral:talking_points")
+    return redirect(next_url(request, "collateral:talking_points"))
 
 
 @rule_required("view_portal")
