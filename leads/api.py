@@ -22,6 +22,7 @@ from portal.models import User
 from . import imports, selectors
 from .forms import LeadFilterForm
 from .models import (
+    AwayPeriod,
     EventKind,
     ImportJob,
     Lead,
@@ -32,11 +33,38 @@ from .models import (
     SlaPolicy,
     Transition,
 )
-from .services import handoff, ingest, scoring_rules, sla, stages
+from .services import assignment, availability, handoff, ingest, scoring_rules, sla, stages
+
+SlaClockSerializer = inline_serializer(
+    "SlaClock",
+    {
+        "due_at": serializers.DateTimeField(),
+        "working_seconds_left": serializers.IntegerField(help_text="Negative: overdue by that much working time."),
+        "overdue": serializers.BooleanField(),
+        "paused_until": serializers.DateTimeField(allow_null=True, help_text="Outside working hours: when the clock resumes."),
+        "text": serializers.CharField(help_text="As the pages say it: 'due in 2h 5m · paused until Mon 09:00'."),
+    },
+    allow_null=True,
+)  # fmt: skip
+
+
+def sla_clock_data(lead: Lead) -> dict | None:
+    """A lead's SLA clock as the API shows it (times in the viewer's zone, like the rest)."""
+    reading = sla.clock(lead)
+    return SlaClockSerializer.to_representation(reading.as_dict()) if reading else None
 
 
 class LeadSerializer(serializers.ModelSerializer):
-    rejection_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    rejection_reason = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    sla_clock = serializers.SerializerMethodField(
+        help_text="The next SLA deadline's clock, counted in working hours; null when none runs."
+    )
+
+    @extend_schema_field(SlaClockSerializer)
+    def get_sla_clock(self, lead) -> dict | None:
+        return sla_clock_data(lead)
 
     class Meta:
         model = Lead
@@ -45,7 +73,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "employees", "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score",
             "engagement_score", "score", "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at",
             "contacted_at", "rejection_reason", "rejection_note", "amount", "external_id", "created_at",
-            "technologies",
+            "technologies", "sla_clock",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -79,7 +107,14 @@ class LeadDetailSerializer(LeadSerializer):
 
 # GET /api/leads/ reads LeadSerializer's fields straight from values() (constant queries,
 # no model instances, no per-field serializer calls): most of a list request's time.
-LEAD_ROWS = ValuesRows(LeadSerializer)
+def _sla_clocks(ids: list[int]) -> dict[int, dict | None]:
+    """The SLA clock of each lead of a list page (one query: the clock needs the owner and
+    the policy version the lead was handed over on)."""
+    leads = Lead.objects.filter(pk__in=ids).select_related("owner", "sla_policy")
+    return {lead.pk: sla_clock_data(lead) for lead in leads}
+
+
+LEAD_ROWS = ValuesRows(LeadSerializer, computed={"sla_clock": _sla_clocks})
 
 
 class LeadInputSerializer(serializers.Serializer):
@@ -142,7 +177,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 stage=data["stage"], owner=data["owner"], campaign=data["source_campaign"], min_score=data["min_score"],
                 q=data["q"], breached=data["breached"],
             )  # fmt: skip
-        return Lead.objects.select_related("rejection_reason")
+        return Lead.objects.select_related("rejection_reason", "owner", "sla_policy")
 
     @extend_schema(responses=LeadDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
@@ -192,7 +227,11 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _respond(self, lead):
         return Response(
-            LeadSerializer(Lead.objects.select_related("rejection_reason").get(pk=lead.pk)).data
+            LeadSerializer(
+                Lead.objects.select_related("rejection_reason", "owner", "sla_policy").get(
+                    pk=lead.pk
+                )
+            ).data
         )
 
     @extend_schema(request=None, responses=LeadSerializer)
@@ -406,9 +445,43 @@ class ScoringSettingsView(APIView):
         )
 
 
+class WorkingHoursSerializer(serializers.Serializer):
+    region = serializers.CharField(
+        allow_blank=True, required=False, help_text="A sales region; empty: every other region."
+    )
+    days = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Working days, e.g. ["Mon", "Tue", "Wed", "Thu", "Fri"].',
+    )
+    start = serializers.CharField(help_text="HH:MM in the owner's time zone, e.g. 09:00.")
+    end = serializers.CharField(help_text="HH:MM, after start, e.g. 17:00.")
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.CharField(help_text="YYYY-MM-DD.")
+    region = serializers.CharField(
+        allow_blank=True, required=False, help_text="A sales region; empty: all."
+    )
+    name = serializers.CharField(allow_blank=True, required=False)
+
+
 class SlaSerializer(serializers.Serializer):
+    """Hours are working hours when `working_hours` is given; without it, around the clock."""
+
     accept_within_hours = serializers.IntegerField(min_value=1, max_value=720)
     contact_within_hours = serializers.IntegerField(min_value=1, max_value=720)
+    # Shapes here; values checked by sla.clean_calendar (the same messages as the page's form).
+    working_hours = WorkingHoursSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text=(
+            "Working hours the clocks count, per region, in each owner's time zone. Empty: around the clock."
+        ),
+    )
+    holidays = HolidaySerializer(
+        many=True, required=False, default=list, help_text=("Public holidays, when no clock runs.")
+    )
 
 
 def _policy(policy: SlaPolicy | None) -> dict | None:
@@ -419,7 +492,7 @@ def _policy(policy: SlaPolicy | None) -> dict | None:
         "contact_within_hours": policy.contact_within_hours,
         "marketing_approved_by": getattr(policy.marketing_approved_by, "username", None),
         "marketing_approved_at": policy.marketing_approved_at, "sales_approved_by": getattr(policy.sales_approved_by, "username", None),
-        "sales_approved_at": policy.sales_approved_at,
+        "sales_approved_at": policy.sales_approved_at, "working_hours": policy.working_hours, "holidays": policy.holidays,
     }  # fmt: skip
 
 
@@ -507,3 +580,159 @@ class LeadImportViewSet(
             upload=request.FILES.get("file"), by=request.user, source_campaign=campaign, start=True
         )
         return Response({"id": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Availability: out of office, capacity, weight; the spread of would-be MQLs ------------
+class AwayPeriodSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.sales(),
+        required=False,
+        help_text="A sales person's id; default: you.",
+    )
+    set_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AwayPeriod
+        fields = ["id", "user", "starts_at", "ends_at", "note", "set_by", "created_at"]
+        read_only_fields = ["id", "set_by", "created_at"]
+        extra_kwargs = {"starts_at": {"help_text": "Out of office from (ISO 8601)."},
+                        "ends_at": {"help_text": "Back at (ISO 8601), after starts_at."}}  # fmt: skip
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user.pk")
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="user.__str__")
+    region = serializers.CharField(source="user.region")
+    is_lead = serializers.BooleanField(source="user.is_lead")
+    status = serializers.CharField(help_text="available, at capacity, or away until …")
+    away_now = AwayPeriodSerializer(allow_null=True)
+    upcoming = AwayPeriodSerializer(many=True)
+    capacity = serializers.IntegerField(
+        allow_null=True, help_text="Open MQLs at most; null: no limit."
+    )
+    weight = serializers.IntegerField()
+    open_mqls = serializers.IntegerField()
+    waiting = serializers.IntegerField(help_text="Leads waiting on them (MQL or accepted).")
+
+
+class LoadSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(allow_null=True, required=False, default=None)
+    weight = serializers.IntegerField(required=False, default=1)
+
+
+class AvailabilityView(APIView):
+    """GET every sales person's availability: away now or later, capacity, weight, load."""
+
+    rules = {"read": "view_portal"}
+
+    @extend_schema(responses=AvailabilitySerializer(many=True))
+    def get(self, request):
+        return Response(AvailabilitySerializer(availability.team_availability(), many=True).data)
+
+
+class AwayPeriodCreateView(APIView):
+    """POST an out-of-office period (yours, or anyone's as a sales lead): no new leads then."""
+
+    rules = {"write": "set_availability"}
+
+    @extend_schema(request=AwayPeriodSerializer, responses={201: AwayPeriodSerializer})
+    def post(self, request):
+        serializer = AwayPeriodSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        period = availability.set_away(
+            data.get("user") or request.user, by=request.user, starts_at=data["starts_at"],
+            ends_at=data["ends_at"], note=data.get("note", ""),
+        )  # fmt: skip
+        return Response(AwayPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
+
+
+class AwayPeriodDetailView(APIView):
+    """DELETE ends an out-of-office period now (or removes it, if it has not started)."""
+
+    rules = {"write": "set_availability"}
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        availability.end_away(get_object_or_404(AwayPeriod, pk=pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RepLoadView(APIView):
+    """PUT a sales person's capacity (open MQLs at most, null: no limit) and weight (1-10)."""
+
+    rules = {"write": "set_availability"}
+
+    @extend_schema(request=LoadSerializer, responses=LoadSerializer)
+    def put(self, request, user_pk: int):
+        person = get_object_or_404(User.objects.sales(), pk=user_pk)
+        serializer = LoadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        load = availability.set_load(person, by=request.user, **serializer.validated_data)
+        return Response({"capacity": load.capacity, "weight": load.weight})
+
+
+class AwayReassignView(APIView):
+    """POST: the leads waiting on someone away go to available colleagues (round-robin)."""
+
+    rules = {"write": "assign_leads"}
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("AwayReassigned", {"moved": serializers.DictField(
+            child=serializers.IntegerField(), help_text="New owner's username -> leads")}),
+    )  # fmt: skip
+    def post(self, request, user_pk: int):
+        person = get_object_or_404(User.objects.sales(), pk=user_pk)
+        moved = availability.reassign_while_away(person, by=request.user)
+        return Response({"moved": {owner.username: count for owner, count in moved.items()}})
+
+
+PREVIEW_LIMIT = 100_000
+
+
+class SpreadRowSerializer(serializers.Serializer):
+    owner = serializers.CharField(source="owner.username")
+    name = serializers.CharField(source="owner.__str__")
+    new = serializers.IntegerField(help_text="Leads of this set they would get.")
+    open_before = serializers.IntegerField(help_text="Open MQLs they hold now.")
+    capacity = serializers.IntegerField(allow_null=True)
+    weight = serializers.IntegerField()
+    fallback = serializers.BooleanField(help_text="A sales lead taking leads nobody else could.")
+    accept_due_at = serializers.DateTimeField(
+        help_text="When a lead given now would be due (working hours)."
+    )
+
+
+class AssignmentPreviewView(APIView):
+    """POST {"leads": [{"country": "DE"} or {"region": "EMEA"}, …]}, would-be MQLs in arrival
+    order: who would get how many by the assignment rules now, with their load. Writes nothing."""
+
+    rules = {"write": "view_portal"}  # a read that takes a body; it changes nothing
+
+    @extend_schema(
+        request=inline_serializer("AssignmentPreview", {"leads": inline_serializer(
+            "WouldBeMql", {"country": serializers.CharField(required=False),
+                           "region": serializers.CharField(required=False)}, many=True)}),
+        responses=SpreadRowSerializer(many=True),
+    )  # fmt: skip
+    def post(self, request):
+        rows = request.data.get("leads")
+        if not isinstance(rows, list) or not rows:
+            raise serializers.ValidationError(
+                {"leads": ["A list of leads, each with a country or a region."]}
+            )
+        if len(rows) > PREVIEW_LIMIT:
+            raise serializers.ValidationError(
+                {"leads": [f"Preview at most {PREVIEW_LIMIT:,} leads at a time."]}
+            )
+        leads = []
+        for index, row in enumerate(rows, start=1):
+            if not isinstance(row, dict) or set(row) - {"country", "region"}:
+                raise serializers.ValidationError(
+                    {"leads": [f"Lead {index}: an object with a country and/or a region."]}
+                )
+            leads.append(Lead(pk=index, country=str(row.get("country") or "").upper()[:2],
+                              region=str(row.get("region") or "")[:60]))  # fmt: skip
+        return Response(SpreadRowSerializer(assignment.preview_spread(leads), many=True).data)

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from personas.models import IcpSegment
 
-from .models import EngagementEvent, Lead, LeadStage, ScoringRule, SlaPolicy
-from .services import ingest, scoring_rules, sla, stages
+from .models import EngagementEvent, Lead, LeadStage, RepLoad, ScoringRule
+from .services import availability, ingest, scoring_rules, sla, stages
 
 FIRST = [
     "Anna",
@@ -78,9 +78,10 @@ def seed(context: dict) -> None:
         return
     users = context["users"]
     maria, sam, sofia, sally = users["maria"], users["sam"], users["sofia"], users["sally"]
-    _agree_sla(maria, sally)
     segments = context.get("icp_segments") or list(IcpSegment.objects.all()[:2])
     _rules(maria, sally, segments)
+    _working_hours(maria, sally, timezone.localdate().year)
+    _availability(sam, sofia, sally)
     campaigns = list((context.get("campaigns") or {}).values())
     rng = random.Random(7)
     now = timezone.now()
@@ -117,24 +118,59 @@ def seed(context: dict) -> None:
     _work_the_funnel(rng, sam, sofia, sally)
     # Some hand-offs nobody acted on: their SLA ran out days ago.
     late = list(
-        Lead.objects.filter(external_id__startswith="demo-", stage=LeadStage.MQL).order_by("pk")[:8]
+        Lead.objects.filter(external_id__startswith="demo-", stage=LeadStage.MQL)
+        .select_related("owner")
+        .order_by("pk")[:8]
     )
+    policy = sla.active_policy()
     for lead in late:
         assigned = now - timedelta(hours=rng.randint(30, 120))
         Lead.objects.filter(pk=lead.pk).update(
-            assigned_at=assigned, mql_at=assigned, accept_due_at=assigned + timedelta(hours=4),
-            accept_warn_at=assigned + timedelta(hours=3), contact_due_at=assigned + timedelta(hours=24),
-            contact_warn_at=assigned + timedelta(hours=18),
-        )  # fmt: skip
+            mql_at=assigned, **sla.due_times(assigned, policy, lead.owner)
+        )
     sla.sweep(now)
 
 
-def _agree_sla(maria, sally) -> None:
-    """The demo's SLA is one both demo leads agreed (the migration's default has no approvals)."""
-    if SlaPolicy.objects.filter(marketing_approved_by__isnull=False, status="active").exists():
+def _availability(sam, sofia, sally) -> None:
+    """Sofia takes twice Sam's share of new leads but at most 40 open MQLs; Sam has a
+    trade fair in two weeks (set by Sally), so the page shows an upcoming absence."""
+    if RepLoad.objects.exists():
         return
-    policy = sla.propose_sla(by=maria, accept_within_hours=4, contact_within_hours=24)
-    sla.approve_sla(policy, by=sally)
+    availability.set_load(sofia, by=sally, capacity=40, weight=2)
+    availability.set_load(sam, by=sam, capacity=None, weight=1)
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    availability.set_away(
+        sam, by=sally, starts_at=start + timedelta(days=14), ends_at=start + timedelta(days=17),
+        note="Trade fair",
+    )  # fmt: skip
+
+
+def _working_hours(maria, sally, year: int) -> None:
+    """Both leads agree the demo's SLA (the migration's default has no approvals): it counts
+    office hours, with the public holidays of this
+    year and the next (Christmas for everyone, a regional day each)."""
+    if sla.active_policy().working_hours:
+        return
+    office = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    holidays = []
+    for y in (year, year + 1):
+        holidays += [
+            {"date": f"{y}-01-01", "region": "", "name": "New Year's Day"},
+            {"date": f"{y}-07-04", "region": "North America", "name": "Independence Day"},
+            {"date": f"{y}-12-25", "region": "", "name": "Christmas Day"},
+            {"date": f"{y}-12-26", "region": "EMEA", "name": "Boxing Day"},
+        ]
+    policy = sla.propose_sla(
+        by=sally,
+        accept_within_hours=4,
+        contact_within_hours=16,
+        working_hours=[
+            {"region": "", "days": office, "start": "09:00", "end": "17:30"},
+            {"region": "North America", "days": office, "start": "08:30", "end": "17:00"},
+        ],
+        holidays=holidays,
+    )
+    sla.approve_sla(policy, by=maria)
 
 
 def _rules(maria, sally, segments) -> None:

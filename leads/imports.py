@@ -27,6 +27,7 @@ from portal.permissions import require
 from portal.spreadsheets import safe_cell
 
 from .models import ImportJob, Lead, LeadStage
+from .services.assignment import SpreadRow, preview_spread
 from .services.handoff import tell_new_owners
 from .services.ingest import INGEST_FIELDS, ingest_leads
 from .services.sla import active_policy
@@ -125,6 +126,35 @@ def check_mapping(mapping: dict[str, str], header: list[str]) -> dict[str, str]:
     if errors:
         raise ValidationError({"mapping": errors})
     return {column: field for column, field in mapping.items() if field}
+
+
+SPREAD_PREVIEW_ROWS = 100_000
+
+
+def assignment_spread(job: ImportJob) -> list[SpreadRow]:
+    """Who would get the file's rows if every one became an MQL now (the assignment rules,
+    by each row's region or country under the job's mapping); nothing is written."""
+    header, rows = parse(decode(job.file.open("rb").read()))
+    column = {field: header.index(name) for name, field in job.mapping.items() if name in header}
+    leads = []
+    for number, (_, cells, _) in enumerate(read_rows(rows), start=1):
+        if number > SPREAD_PREVIEW_ROWS:
+            break
+        if cells is None:  # a row the import would refuse
+            continue
+        value = {
+            field: cells[index].strip() if index < len(cells) else ""
+            for field, index in column.items()
+            if field in ("country", "region")
+        }
+        leads.append(
+            Lead(
+                pk=number,
+                country=value.get("country", "").upper()[:2],
+                region=value.get("region", "")[:60],
+            )
+        )
+    return preview_spread(leads) if leads else []
 
 
 def create_job(

@@ -31,6 +31,7 @@ from portal.models import User
 from portal.periods import Span
 
 from .models import FunnelDay, Lead, LeadStage, RejectionDay, RejectionReason, ScoreDay, SlaDay
+from .services import sla
 
 # Funnel stages in order, with the date that says a lead reached each one.
 FUNNEL = [
@@ -172,6 +173,7 @@ def sum_counts(rows) -> dict:
 SLA_SUMS = ["assigned", "accepted", "accepted_within", "contacted_within", "breached"]
 
 
+
 def _sla_aggregates(now) -> dict:
     waiting_to_accept = Q(stage=LeadStage.MQL, accept_due_at__gt=now)
     waiting_for_contact = Q(contacted_at__isnull=True, contact_due_at__gt=now)
@@ -224,10 +226,24 @@ def sla_from_leads(span: Span, now=None) -> dict:
         .annotate(**aggregates)
         .order_by("-breached", "owner__first_name", "owner__username")
     )
-    return {
-        "overall": _rates(assigned.aggregate(**aggregates)),
-        "owners": _owner_names([_rates(row) for row in owners]),
-    }
+    return _with_clocks(
+        {
+            "overall": _rates(assigned.aggregate(**aggregates)),
+            "owners": _owner_names([_rates(row) for row in owners]),
+        },
+        now,
+    )
+
+
+def _with_clocks(summary: dict, now=None) -> dict:
+    """The SLA's working hours overall, and per owner whether their clocks run now or are
+    paused until their next working hour (windows are the due times the SLA clock stamped)."""
+    policy = sla.active_policy()
+    people = User.objects.in_bulk([row["owner_id"] for row in summary["owners"]])
+    summary["overall"]["clocks"] = sla.hours_summary(policy)
+    for row in summary["owners"]:
+        row["clock"] = sla.owner_clock_state(policy, people[row["owner_id"]], now)
+    return summary
 
 
 # Both medians per owner and overall in one scan of the period's acted-on leads (an
@@ -351,7 +367,10 @@ def sla_summary(span: Span, now=None) -> dict:
         row = {"owner_id": owner, **figures(sums, waiting.get(owner, {}), medians.get(owner, {}))}
         full = f"{user['first_name']} {user['last_name']}".strip()
         owners.append((-row["breached"], rank, {**row, "owner": full or user["username"]}))
-    return {"overall": overall, "owners": [row for *_, row in sorted(owners, key=lambda o: o[:2])]}
+    return _with_clocks(
+        {"overall": overall, "owners": [row for *_, row in sorted(owners, key=lambda o: o[:2])]},
+        now,
+    )
 
 
 # --- Rejections -------------------------------------------------------------------------------

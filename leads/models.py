@@ -95,6 +95,15 @@ class Lead(models.Model):
     mql_at = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     # SLA: due times and the 75% warning times are set on assignment, so the sweep is an index scan.
+    # The SLA version whose working hours the clocks run on (null: before working hours, wall time).
+    sla_policy = models.ForeignKey(
+        "SlaPolicy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     accept_due_at = models.DateTimeField(null=True, blank=True)
     accept_warn_at = models.DateTimeField(null=True, blank=True)
     accept_warned_at = models.DateTimeField(null=True, blank=True)
@@ -473,7 +482,13 @@ class ScoringChange(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """Accept within N hours, first contact within M hours; active once both leads approve."""
+    """Accept within N working hours, first contact within M; active once both leads approve.
+
+    Working hours are per sales region ('' for every other region), in each owner's time
+    zone: `[{"region": "", "days": ["Mon", ...], "start": "09:00", "end": "17:00"}]`; none
+    means around the clock. Holidays are dated exceptions, for one region or all ('').
+    A version never changes once proposed: leads keep the version they were handed over on.
+    """
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Waiting for approval"
@@ -483,6 +498,8 @@ class SlaPolicy(models.Model):
     version = models.PositiveIntegerField(unique=True)
     accept_within_hours = models.PositiveIntegerField()
     contact_within_hours = models.PositiveIntegerField()
+    working_hours = models.JSONField(default=list, blank=True)
+    holidays = models.JSONField(default=list, blank=True, help_text='[{"date", "region", "name"}]')
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -511,13 +528,69 @@ class SlaPolicy(models.Model):
         return f"SLA v{self.version}: accept {self.accept_within_hours}h, contact {self.contact_within_hours}h"
 
 
+class RepLoad(models.Model):
+    """How much new work a sales rep takes: a capacity (open MQLs at most, none: no limit),
+    a weight (a rep of weight 2 gets twice the leads of weight 1), and where the weighted
+    round-robin stands for them (`turn`: virtual time, the smallest goes next; locked
+    while assigning). Created on first use; reps without a row have the defaults."""
+
+    MAX_WEIGHT = 10
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_load"
+    )
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Open MQLs this rep can hold; empty: no limit"
+    )
+    weight = models.PositiveSmallIntegerField(default=1, help_text="Share of new leads, 1 to 10")
+    turn = models.BigIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: weight {self.weight}, capacity {self.capacity or 'none'}"
+
+
+class AwayPeriod(models.Model):
+    """A rep is out of office from `starts_at` until `ends_at` (back then): no new leads."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="away_periods"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["ends_at", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="away_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} away {self.starts_at:%Y-%m-%d} to {self.ends_at:%Y-%m-%d}"
+
+
 class AssignmentCursor(models.Model):
-    """Where the round-robin stands in each region ('' for everyone); locked while assigning."""
+    """Where the round-robin stands in each region ('' for everyone); locked while assigning.
+
+    `turn` is the region's virtual time: the next turn to be served among the reps taking
+    leads. A rep who was away, full or new joins at it, so they get their share from now
+    on, not a backlog."""
 
     region = models.CharField(max_length=60, unique=True)
     last_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    turn = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.region or "(all regions)"

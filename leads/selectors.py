@@ -28,7 +28,11 @@ def with_next_due(leads: QuerySet[Lead]) -> QuerySet[Lead]:
 
 def queue_for(user: User) -> QuerySet[Lead]:
     """A rep's open leads: the next SLA deadline first, then the highest score."""
-    leads = Lead.objects.filter(owner=user, stage__in=WORKING).select_related("source_campaign")
+    leads = Lead.objects.filter(owner=user, stage__in=WORKING).select_related(
+        "source_campaign",
+        "owner",
+        "sla_policy",  # owner and policy: the clock (sla.clock)
+    )
     return with_next_due(leads).order_by(F("next_due").asc(nulls_last=True), "-score", "pk")
 
 
@@ -60,7 +64,7 @@ def lead_list(*, stage: str = "", owner: User | None = None, campaign: int | Non
 
 def for_list_page(leads: QuerySet[Lead]) -> QuerySet[Lead]:
     """What the lead list page shows of each lead, in the same query."""
-    return leads.select_related("owner", "source_campaign", "rejection_reason")
+    return leads.select_related("owner", "source_campaign", "rejection_reason", "sla_policy")
 
 
 @dataclass

@@ -8,14 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from personas.models import IcpSegment
-from portal.actions import joint_agreement_views, object_actions
-from portal.permissions import SALES, role_of, rule_required
+from portal.actions import joint_agreement_views, object_actions, run_page_action
+from portal.models import User
+from portal.permissions import SALES, can, role_of, rule_required
 
 from . import imports, scoring, selectors
 from .forms import (
+    AwayForm,
     ConvertForm,
     ImportUploadForm,
     LeadFilterForm,
+    LoadForm,
     MappingForm,
     NoteForm,
     ReassignForm,
@@ -27,6 +30,7 @@ from .forms import (
 from .models import (
     CONVERSION_TARGETS,
     LEAD_FLOW,
+    AwayPeriod,
     ImportJob,
     Lead,
     LeadStage,
@@ -37,7 +41,7 @@ from .models import (
     SlaPolicy,
     conversion,
 )
-from .services import handoff, scoring_rules, sla, stages
+from .services import availability, handoff, scoring_rules, sla, stages
 
 
 @rule_required("view_portal")
@@ -66,7 +70,7 @@ def index(request):
 def _lead_or_404(pk: int) -> Lead:
     try:
         return Lead.objects.select_related(
-            "owner", "source_campaign", "persona", "rejection_reason"
+            "owner", "source_campaign", "persona", "rejection_reason", "sla_policy"
         ).get(pk=pk)
     except Lead.DoesNotExist:
         raise Http404 from None
@@ -237,7 +241,8 @@ def import_preview(request, pk: int):
     ]
     return render(
         request, "leads/import_preview.html",
-        {"job": job, "columns": columns, "form": form, "error": error, "earlier": earlier},
+        {"job": job, "columns": columns, "form": form, "error": error, "earlier": earlier,
+         "spread": imports.assignment_spread(job)},
         status=400 if error else 200,
     )  # fmt: skip
 
@@ -362,10 +367,7 @@ def sla_page(request, forms: dict | None = None, error: str = "", status: int = 
     )
     active = next((p for p in policies if p.status == SlaPolicy.Status.ACTIVE), None)
     form = (forms or {}).get("propose") or SlaForm(
-        initial={
-            "accept_within_hours": getattr(active, "accept_within_hours", 4),
-            "contact_within_hours": getattr(active, "contact_within_hours", 24),
-        }
+        initial=SlaForm.initial_from(active or sla.active_policy())
     )
     context = {
         "active": active,
@@ -373,6 +375,7 @@ def sla_page(request, forms: dict | None = None, error: str = "", status: int = 
         "history": [p for p in policies if p.status == SlaPolicy.Status.SUPERSEDED][:10],
         "form": form,
         "action_error": error,
+        "clock_now": sla.owner_clock_state(active, request.user) if active else "",
     }
     return render(request, "leads/sla.html", context, status=status)
 
@@ -387,3 +390,108 @@ sla_propose, sla_approve = joint_agreement_views(
     proposed=lambda policy: "Proposed. The other team's leads are asked to approve it.",
     agreed=lambda policy: f"SLA version {policy.version} is agreed and applies to new assignments.",
 )
+
+
+# --- Availability: out of office, capacity, weight ----------------------------------------
+@rule_required("view_portal")
+def availability_page(request, forms: dict | None = None, error: str = "", status: int = 200):
+    """Everyone sees who takes new leads; sales sets their own, a sales lead anyone's."""
+    forms = forms or {}
+    team = availability.team_availability()
+    mine = next((row for row in team if row.user.pk == request.user.pk), None)
+    context = {
+        "team": team,
+        "mine": mine,
+        "offers": availability.away_with_waiting_leads(team),
+        "away_form": forms.get("away") or AwayForm(),
+        "load_form": forms.get("load")
+        or LoadForm(
+            initial={
+                "capacity": getattr(mine, "capacity", None),
+                "weight": getattr(mine, "weight", 1),
+            }
+        ),
+        "may_set": can(request.user, "set_availability"),
+        "for_others": can(request.user, "assign_leads"),
+        "action_error": error,
+    }
+    return render(request, "leads/availability.html", context, status=status)
+
+
+@require_POST
+@rule_required("set_availability")
+def away_add(request):
+    form = AwayForm(request.POST)
+    return run_page_action(
+        request,
+        lambda: availability.set_away(by=request.user, **form.service_fields(request.user)),
+        success=lambda period: (
+            f"Out of office {availability.describe(period)}: new leads go to colleagues meanwhile."
+        ),
+        redirect_to="leads:availability",
+        rerender=lambda **kwargs: availability_page(request, **kwargs),
+        form=form,
+        form_name="away",
+    )
+
+
+@require_POST
+@rule_required("set_availability")
+def away_end(request, pk: int):
+    period = get_object_or_404(AwayPeriod, pk=pk)
+    availability.end_away(period, by=request.user)
+    messages.success(request, f"{period.user} is taking new leads again.")
+    return redirect("leads:availability")
+
+
+@require_POST
+@rule_required("set_availability")
+def load_set(request):
+    form = LoadForm(request.POST)
+
+    def perform():
+        data = form.cleaned_data
+        return availability.set_load(
+            data["user"] or request.user,
+            by=request.user,
+            capacity=data["capacity"],
+            weight=data["weight"],
+        )
+
+    return run_page_action(
+        request,
+        perform,
+        success=lambda load: (
+            f"Saved: {load.user} takes "
+            + (f"up to {load.capacity} open MQLs" if load.capacity else "any number of open MQLs")
+            + f", weight {load.weight}."
+        ),
+        redirect_to="leads:availability",
+        rerender=lambda **kwargs: availability_page(request, **kwargs),
+        form=form,
+        form_name="load",
+    )
+
+
+@require_POST
+@rule_required("assign_leads")
+def away_reassign(request, user_pk: int):
+    person = get_object_or_404(User.objects.sales(), pk=user_pk)
+
+    def said(moved) -> str:
+        if not moved:
+            return f"{person} has no leads waiting on them."
+        spread = ", ".join(f"{owner} {count}" for owner, count in moved.items())
+        count = sum(moved.values())
+        return (
+            f"{count} lead{'s' if count > 1 else ''} of {person} handed on: {spread}. "
+            "Each new owner was told."
+        )
+
+    return run_page_action(
+        request,
+        lambda: availability.reassign_while_away(person, by=request.user),
+        success=said,
+        redirect_to="leads:availability",
+        rerender=lambda **kwargs: availability_page(request, **kwargs),
+    )

@@ -14,6 +14,9 @@ DEMO_USERS = [
     ("leo", "Leo", "Grant", Team.LEADERSHIP, False, "", "leadership"),
 ]
 
+# Where the demo people work: SLA clocks count working hours in each owner's time zone.
+DEMO_TIME_ZONES = {"sally": "Europe/Berlin", "sam": "Europe/London", "sofia": "America/New_York"}
+
 
 def seed(context: dict) -> None:
     users = {}
@@ -27,6 +30,7 @@ def seed(context: dict) -> None:
                 "team": team,
                 "is_lead": is_lead,
                 "region": region,
+                "timezone": DEMO_TIME_ZONES.get(username, "UTC"),
             },
         )
         if created:

@@ -62,6 +62,11 @@ def _reps_only_their_own(user, lead) -> bool:
 NOT_YOUR_LEAD = "This lead belongs to another rep; ask a sales lead to reassign it."
 
 
+def _own_or_as_sales_lead(user, person) -> bool:
+    """A rep changes their own availability; a sales lead anyone's."""
+    return role_of(user) == Role.SALES_LEAD or person.pk == user.pk
+
+
 RULES: dict[str, Rule] = {
     "view_portal": Rule(EVERYONE, "Read everything in the portal", business_write=False),
     "manage_own_account": Rule(
@@ -99,6 +104,12 @@ RULES: dict[str, Rule] = {
     ),
     "note_on_leads": Rule(MARKETING | SALES, "Add notes to leads"),
     "assign_leads": Rule(frozenset({Role.SALES_LEAD}), "Assign and reassign leads"),
+    "set_availability": Rule(
+        SALES,
+        "Set out-of-office periods, capacity and weight for lead assignment",
+        check=_own_or_as_sales_lead,
+        refused="Only a sales lead may change another person's availability.",
+    ),
     "edit_scoring": Rule(
         MARKETING | frozenset({Role.SALES_LEAD}), "Edit scoring rules and the MQL threshold"
     ),

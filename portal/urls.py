@@ -38,6 +38,22 @@ api_urlpatterns = [
     path("scoring-settings/", leads_api.ScoringSettingsView.as_view(), name="scoring-settings"),
     path("sla-policy/", leads_api.SlaPolicyView.as_view(), name="sla-policy"),
     path("sla-policy/approve/", leads_api.SlaApproveView.as_view(), name="sla-policy-approve"),
+    path("availability/", leads_api.AvailabilityView.as_view(), name="availability"),
+    path("availability/away/", leads_api.AwayPeriodCreateView.as_view(), name="away-periods"),
+    path(
+        "availability/away/<int:pk>/", leads_api.AwayPeriodDetailView.as_view(), name="away-period"
+    ),
+    path("availability/<int:user_pk>/load/", leads_api.RepLoadView.as_view(), name="rep-load"),
+    path(
+        "availability/<int:user_pk>/reassign/",
+        leads_api.AwayReassignView.as_view(),
+        name="away-reassign",
+    ),
+    path(
+        "lead-assignment-preview/",
+        leads_api.AssignmentPreviewView.as_view(),
+        name="lead-assignment-preview",
+    ),
     path("dashboard/funnel/", dashboard_api.FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/sla/", dashboard_api.SlaView.as_view(), name="dashboard-sla"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

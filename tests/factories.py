@@ -121,6 +121,6 @@ def make_mql(owner, **fields):
         stage="mql",
         owner=owner,
         mql_at=timezone.now(),
-        **due_times(timezone.now(), active_policy()),
+        **due_times(timezone.now(), active_policy(), owner),
         **fields,
     )

@@ -229,6 +229,67 @@ def proposed_sla(world: World, user) -> dict:
     }
 
 
+def away_period_of(who: str):
+    """An out-of-office period of the world's sales rep ('rep') or of another rep ('other')."""
+
+    def kwargs(world: World, user) -> dict:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from leads.models import AwayPeriod
+
+        person = world.users["sales_rep"] if who == "rep" else make_user("sales_rep")
+        now = timezone.now()
+        period = AwayPeriod.objects.create(
+            user=person, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=2)
+        )
+        return {"pk": period.pk}
+
+    return kwargs
+
+
+def away_rep(world: World, user) -> dict:
+    """A rep out of office now, with a lead waiting on them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.models import AwayPeriod
+    from tests.factories import make_mql
+
+    person = make_user("sales_rep")
+    make_mql(person)
+    now = timezone.now()
+    AwayPeriod.objects.create(user=person, starts_at=now, ends_at=now + timedelta(days=2))
+    return {"user_pk": person.pk}
+
+
+def the_rep(world: World, user) -> dict:
+    return {"user_pk": world.users["sales_rep"].pk}
+
+
+def days_away(world: World, user) -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {"starts_at": str(today), "ends_at": str(today + timedelta(days=3))}
+
+
+def moments_away(world: World, user) -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    return {"starts_at": now.isoformat(), "ends_at": (now + timedelta(days=3)).isoformat()}
+
+
+SALES_REDIRECT = statuses(302, 403, sales_rep=302, sales_lead=302)
+
+
 def missing(world: World, user) -> dict:
     return {"pk": 999_999}
 
@@ -526,12 +587,27 @@ MATRIX: dict[str, list[Check]] = {
         Check(
             "post",
             statuses(302, 403, marketing_lead=302, sales_lead=302),
-            data=lambda w, u: {"accept_within_hours": 4, "contact_within_hours": 24},
+            data=lambda w, u: {
+                "accept_within_hours": 4,
+                "contact_within_hours": 24,
+                "days": ["Mon", "Fri"],
+                "opens": "09:00",
+                "closes": "17:00",
+            },
         )
     ],
     "leads:sla_approve": [
         Check("post", statuses(302, 403, marketing_lead=302, sales_lead=409), kwargs=proposed_sla)
     ],
+    "leads:availability": [Check("get", PAGE_FOR_EVERYONE)],
+    "leads:away_add": [Check("post", SALES_REDIRECT, data=days_away)],
+    "leads:away_end": [
+        Check("post", SALES_REDIRECT, kwargs=away_period_of("rep")),
+        # Another rep's time away: only a sales lead may end it.
+        Check("post", statuses(302, 403, sales_lead=302), kwargs=away_period_of("other")),
+    ],
+    "leads:load_set": [Check("post", SALES_REDIRECT, data=lambda w, u: {"weight": 2})],
+    "leads:away_reassign": [Check("post", SALES_LEAD_REDIRECT, kwargs=away_rep)],
     "dashboard:index": [Check("get", PAGE_FOR_EVERYONE)],
     "dashboard:export": [
         Check("get", PAGE_FOR_EVERYONE, kwargs=lambda world, user: {"table": "funnel"})
@@ -914,6 +990,43 @@ MATRIX: dict[str, list[Check]] = {
             data=lambda w, u: {"accept_within_hours": 4, "contact_within_hours": 24},
             api=True,
         ),
+    ],
+    "api:availability": [Check("get", API_FOR_EVERYONE, api=True)],
+    "api:away-periods": [
+        Check(
+            "post", statuses(401, 403, sales_rep=201, sales_lead=201), data=moments_away, api=True
+        )
+    ],
+    "api:away-period": [
+        Check(
+            "delete",
+            statuses(401, 403, sales_rep=204, sales_lead=204),
+            kwargs=away_period_of("rep"),
+            api=True,
+        ),
+        Check(
+            "delete", statuses(401, 403, sales_lead=204), kwargs=away_period_of("other"), api=True
+        ),
+    ],
+    "api:rep-load": [
+        Check(
+            "put",
+            statuses(401, 403, sales_rep=200, sales_lead=200),
+            kwargs=the_rep,
+            data=lambda w, u: {"capacity": 5, "weight": 2},
+            api=True,
+        ),
+    ],
+    "api:away-reassign": [
+        Check("post", statuses(401, 403, sales_lead=200), kwargs=away_rep, api=True)
+    ],
+    "api:lead-assignment-preview": [
+        Check(
+            "post",
+            API_FOR_EVERYONE,
+            data=lambda w, u: {"leads": [{"country": "DE"}, {"region": "APAC"}]},
+            api=True,
+        )
     ],
     "api:sla-policy-approve": [
         Check("post", statuses(401, 403, marketing_lead=404, sales_lead=404), api=True)

@@ -12,12 +12,13 @@ package re-exports nothing.
   notes; every stage change is a step of LEAD_FLOW (leads.models).
 - `scoring_rules`: the scoring rules and settings both teams edit, their recorded changes,
   and rescoring every lead after a change.
-- `sla`: the SLA policy both leads approve, the due times it sets, and the beat sweep that
-  warns owners and escalates breaches.
+- `sla`: the SLA policy both leads approve (with working hours and holidays), the clock
+  that counts working time in the owner's time zone (`due_times` stamps it on a lead,
+  `clock` reads it for every page and the API), and the beat sweep that warns owners and
+  escalates breaches.
 - `checks`: value checks the modules share.
 
 Where the next work goes: a COPY-based bulk path in `ingest`; skipping people who are
-away or at capacity in `assignment.eligible_reps`; business-hours clocks in
-`sla.due_times` (the one place due times are computed); rescoring after an ICP segment
+away or at capacity in `assignment.eligible_reps`; rescoring after an ICP segment
 changes through `scoring_rules.request_rescore`.
 """

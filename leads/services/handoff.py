@@ -37,15 +37,16 @@ def hand_off(lead_ids, *, notify: bool = True, because: str = "") -> list[int]:
         )
         if not leads:
             return []
-        owners = choose_owners(leads)
+        plan = choose_owners(leads)
+        owners = plan.owners
         now = timezone.now()
         policy = sla.active_policy()
-        due = sla.due_times(now, policy)
         transitions, assignments = [], []
-        # All leads share the stage, time and due times; only the owner differs, so one
-        # UPDATE per owner (a few reps) instead of a CASE over every lead. Without a rep to
-        # take it, a lead keeps what it had (no owner, no due times).
+        # All leads share the stage and time; due times depend on the owner's working hours
+        # and time zone, so one UPDATE per owner (a few reps) instead of a CASE over every
+        # lead. Without a rep to take it, a lead keeps what it had (no owner, no due times).
         by_owner: dict[int | None, list[int]] = {}
+        due_of_owner: dict[int, dict] = {}
         for lead in leads:
             transitions.append(
                 Transition(
@@ -62,19 +63,46 @@ def hand_off(lead_ids, *, notify: bool = True, because: str = "") -> list[int]:
             by_owner.setdefault(owner.pk if owner else None, []).append(lead.pk)
             if owner is not None:
                 lead.owner = owner
-                for name, value in due.items():
+                if owner.pk not in due_of_owner:
+                    due_of_owner[owner.pk] = sla.due_times(now, policy, owner)
+                for name, value in due_of_owner[owner.pk].items():
                     setattr(lead, name, value)
                 assignments.append(
                     Assignment(lead=lead, owner=owner, reason="Round-robin", created_at=now)
                 )
         for owner_id, ids in by_owner.items():
-            assigned = {"owner_id": owner_id, **due} if owner_id else {}
+            assigned = {"owner_id": owner_id, **due_of_owner[owner_id]} if owner_id else {}
             Lead.objects.filter(pk__in=ids).update(stage=step.target, mql_at=now, **assigned)
         Transition.objects.bulk_create(transitions)
         Assignment.objects.bulk_create(assignments)
         if notify:
             tell_new_owners(leads, policy)
+        tell_fallbacks(plan, leads)
     return [lead.pk for lead in leads]
+
+
+def tell_fallbacks(plan, leads: list[Lead]) -> None:
+    """A sales lead who took leads because nobody in the region was available hears why."""
+    by_id = {lead.pk: lead for lead in leads}
+    messages = []
+    for region, ids in plan.fallbacks.items():
+        owner = plan.owners[ids[0]]
+        where = region or "any region"
+        count = len(ids)
+        messages.append(
+            core.Message(
+                recipient=owner,
+                kind="assignment_fallback",
+                title=f"Nobody in {where} could take {count} new MQL{'s' if count > 1 else ''}: "
+                f"{'they are' if count > 1 else 'it is'} yours",
+                body="Every rep there is out of office or at capacity. "
+                + ", ".join(str(by_id[i]) for i in ids[:10])
+                + (f" and {count - 10} more." if count > 10 else "."),
+                url=reverse("leads:availability"),
+                dedupe_key=f"assignment_fallback:{region}:{ids[0]}:{count}",
+            )
+        )
+    core.notify_each(messages)
 
 
 def tell_new_owners(leads: list[Lead], policy: SlaPolicy) -> None:
@@ -84,7 +112,11 @@ def tell_new_owners(leads: list[Lead], policy: SlaPolicy) -> None:
         if lead.owner_id:
             by_owner.setdefault(lead.owner_id, []).append(lead)
     messages = []
-    hours = policy.accept_within_hours
+    hours = (
+        f"{policy.accept_within_hours} working hours"
+        if policy.working_hours
+        else (f"{policy.accept_within_hours} hours")
+    )
     for owner_leads in by_owner.values():
         owner = owner_leads[0].owner
         if len(owner_leads) == 1:
@@ -94,7 +126,7 @@ def tell_new_owners(leads: list[Lead], policy: SlaPolicy) -> None:
                     recipient=owner,
                     kind="lead_assigned",
                     title=f"New MQL: {lead} ({lead.company or lead.email_domain})",
-                    body=f"Score {lead.score}. Accept or reject it within {hours} hours.",
+                    body=f"Score {lead.score}. Accept or reject it within {hours}.",
                     url=lead.get_absolute_url(),
                     dedupe_key=f"lead_assigned:{lead.pk}:{lead.assigned_at.isoformat()}",
                 )
@@ -110,7 +142,7 @@ def tell_new_owners(leads: list[Lead], policy: SlaPolicy) -> None:
                     recipient=owner,
                     kind="lead_assigned",
                     title=f"{len(owner_leads)} new MQLs for you",
-                    body="\n".join(lines) + f"\n\nAccept or reject each within {hours} hours.",
+                    body="\n".join(lines) + f"\n\nAccept or reject each within {hours}.",
                     url=reverse("leads:index"),
                     dedupe_key=f"lead_assigned_digest:{owner.pk}:{first}:{len(owner_leads)}",
                 )

@@ -1,35 +1,30 @@
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
+
+from ..services import sla
 
 register = template.Library()
 
 
-def humanize_delta(seconds: float) -> str:
-    seconds = abs(int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
-
-
 @register.simple_tag
-def countdown(due):
-    """'due in 2h 13m' / 'overdue by 5m', kept ticking by app.js (data-due)."""
-    if not due:
+def sla_countdown(lead):
+    """'due in 2h 13m', 'overdue by 5m', '… · paused until Mon 09:00': the lead's SLA clock
+    (sla.clock, counted in working time), kept ticking by app.js (data-left and its stretch)."""
+    reading = sla.clock(lead)
+    if reading is None:
         return ""
-    left = (due - timezone.now()).total_seconds()
-    css = "overdue" if left < 0 else ("due-soon" if left < 3600 else "due-later")
-    text = f"overdue by {humanize_delta(left)}" if left < 0 else f"due in {humanize_delta(left)}"
+    seconds = reading.left.total_seconds()
+    css = "overdue" if seconds < 0 else ("due-soon" if seconds < 3600 else "due-later")
     return format_html(
-        '<span class="countdown {}" data-due="{}" data-testid="countdown">{}</span>',
+        '<span class="countdown {}" data-testid="countdown" data-left="{}" data-from="{}" '
+        'data-until="{}" data-paused="{}" data-later="{}">{}</span>',
         css,
-        due.isoformat(),
-        text,
+        int(seconds),
+        reading.ticks_from.isoformat(),
+        reading.ticks_until.isoformat() if reading.ticks_until else "",
+        reading.paused_text,
+        reading.later_text,
+        reading.text,
     )
 
 
@@ -40,3 +35,14 @@ def stage_badge(lead):
         lead.stage,
         lead.get_stage_display(),
     )
+
+
+@register.filter
+def sla_hours(policy) -> str:
+    """'working hours: Mon-Fri 09:00-17:00; APAC: …' or 'around the clock'."""
+    return sla.hours_summary(policy)
+
+
+@register.filter
+def sla_holidays(policy) -> list[str]:
+    return [sla.holiday_line(holiday) for holiday in policy.holidays]

@@ -199,13 +199,14 @@ def build(period: Period, campaign: Campaign | None = None) -> Dashboard:
             {"measure": "Median hours to accept", "value": overall["median_hours_to_accept"], "kind": "hours"},
             {"measure": "Median hours to first contact", "value": overall["median_hours_to_contact"], "kind": "hours"},
             {"measure": "Leads with a breach", "value": overall["breached"]},
+            {"measure": "Clocks count", "value": overall["clocks"], "kind": "text"},
         ]),
         Table("owners", "SLA per owner", [
             Column("owner", "Owner", "text"), Column("assigned", "Assigned"),
             Column("accepted_within_rate", "Accepted within SLA", "pct"),
             Column("contacted_within_rate", "Contacted within SLA", "pct"),
             Column("median_hours_to_accept", "Median hours to accept", "hours"),
-            Column("breached", "Breaches"),
+            Column("breached", "Breaches"), Column("clock", "Clock now", "text"),
         ], sla["owners"], "No leads were assigned in this period."),
         Table("rejections", "Rejection reasons", [
             Column("campaign", "Campaign", "text"), Column("reason", "Reason", "text"), Column("count", "Leads"),

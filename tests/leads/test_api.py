@@ -18,7 +18,7 @@ FIELDS = {
     "id", "email", "first_name", "last_name", "title", "phone", "company", "company_domain", "industry", "employees",
     "annual_revenue", "country", "region", "source_campaign", "persona", "fit_score", "engagement_score", "score",
     "stage", "owner", "accept_due_at", "contact_due_at", "accepted_at", "contacted_at", "rejection_reason",
-    "rejection_note", "amount", "external_id", "created_at", "technologies",
+    "rejection_note", "amount", "external_id", "created_at", "technologies", "sla_clock",  # sla_clock: issue 14
 }  # fmt: skip
 
 

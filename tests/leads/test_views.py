@@ -156,7 +156,7 @@ def test_scoring_and_sla_pages_per_role(as_user, users):
     assert bad.status_code == 400
     proposed = as_user(users["sales_lead"]).post(
         "/leads/sla/propose/",
-        {"accept_within_hours": "2", "contact_within_hours": "8"},
+        {"accept_within_hours": "2", "contact_within_hours": "8", "around_the_clock": "on"},
         follow=True,
     )
     assert "Proposed." in proposed.content.decode()

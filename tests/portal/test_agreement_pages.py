@@ -79,7 +79,8 @@ def test_an_approval_without_the_other_team_says_it_waits_for_them(
 def test_a_bad_proposal_re_renders_each_page_with_the_form_errors(as_user, sales_lead):
     policies = SlaPolicy.objects.count()
     sla_page = as_user(sales_lead).post(
-        "/leads/sla/propose/", {"accept_within_hours": "9", "contact_within_hours": "2"}
+        "/leads/sla/propose/",
+        {"accept_within_hours": "9", "contact_within_hours": "2", "around_the_clock": "on"},
     )
     assert sla_page.status_code == 400
     assert "First contact cannot be due before" in sla_page.content.decode()

@@ -51,7 +51,10 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// <span data-due="ISO time">: keep SLA countdowns current without reloading the page.
+// <span data-left="seconds" data-from="ISO" data-until="ISO">: keep SLA countdowns current
+// without reloading the page. The clock counts working time only: data-left is what is left
+// at data-from (now, or when a paused clock resumes), and it ticks until data-until (the end
+// of that working stretch; empty: it never pauses). data-paused / data-later say so.
 (function () {
   function human(seconds) {
     seconds = Math.abs(Math.floor(seconds));
@@ -62,9 +65,14 @@ document.addEventListener("click", function (event) {
     return minutes + "m";
   }
   function tick() {
-    document.querySelectorAll("[data-due]").forEach(function (el) {
-      var left = (new Date(el.getAttribute("data-due")) - new Date()) / 1000;
-      el.textContent = left < 0 ? "overdue by " + human(left) : "due in " + human(left);
+    document.querySelectorAll("[data-left]").forEach(function (el) {
+      var now = new Date(), from = new Date(el.getAttribute("data-from"));
+      var until = el.getAttribute("data-until") ? new Date(el.getAttribute("data-until")) : null;
+      var stop = until && now > until ? until : now;
+      var left = Number(el.getAttribute("data-left")) - Math.max(0, (stop - from) / 1000);
+      var said = left < 0 ? "overdue by " + human(left) : "due in " + human(left);
+      var note = now < from ? el.getAttribute("data-paused") : (until && now >= until ? el.getAttribute("data-later") : "");
+      el.textContent = note ? said + " \u00b7 " + note : said;
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("due-soon", left >= 0 && left < 3600);
       el.classList.toggle("due-later", left >= 3600);
